@@ -1,0 +1,83 @@
+// swift-tools-version: 6.0
+// swkube: a single-node, manifest-driven container orchestrator.
+// Targets are listed top of the stack first; dependencies point down only.
+import PackageDescription
+
+let package = Package(
+    name: "swkube",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swkubelet", targets: ["swkubelet"]),
+        .executable(name: "swkubectl", targets: ["swkubectl"]),
+        .executable(name: "swkube-runc", targets: ["swkube-runc"]),
+        .executable(name: "swkube-shim", targets: ["swkube-shim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: executables (thin: parse, wire, run)
+        .executableTarget(
+            name: "swkubelet",
+            dependencies: [
+                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "swkubectl",
+            dependencies: [
+                "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The executor: synchronous, Foundation-free, fully static for start-up speed.
+        .executableTarget(
+            name: "swkube-runc",
+            dependencies: ["SwkRunc"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // The per-container monitor: reaps, logs, records the exit; outlives swkubelet.
+        .executableTarget(
+            name: "swkube-shim",
+            dependencies: ["SwkSupport", "CSwkSys"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+
+        // MARK: layer 1, the controller
+        .target(name: "Controller", dependencies: ["KubeAPI", "CRI", "StateStore", "SwkSupport",
+                                                   .product(name: "Logging", package: "swift-log")]),
+        .target(name: "KubeAPI", dependencies: ["SwkYAML", "SwkSupport"]),
+        .target(name: "SwkYAML", dependencies: ["CYAML"]),
+        .target(name: "StateStore", dependencies: ["CSQLite", "SwkSupport"]),
+
+        // MARK: layer 2, the CRI-shaped protocol
+        .target(name: "CRI", dependencies: ["SwkSupport"]),
+
+        // MARK: layer 3, images and container lifecycle
+        .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
+                                                .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CArchive", "CCrypto"]),
+
+        // MARK: layer 4, the executor
+        .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
+
+        // MARK: shared foundations
+        .target(name: "OCI"),
+        .target(name: "SwkSupport", dependencies: ["CSwkSys"]),
+        .target(name: "CSwkSys"),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: tests (Swift Testing)
+        .testTarget(name: "SwkYAMLTests", dependencies: ["SwkYAML"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
+        .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

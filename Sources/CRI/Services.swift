@@ -1,0 +1,36 @@
+/// The runtime half of CRI v1 (`RuntimeService` in api.proto), the only way the controller touches
+/// containers. Implementations: `Runtime.LocalRuntime` (real) and the recording fake in tests.
+///
+/// Errors are `SwkError`s whose code says the class: `.notFound` for an unknown id, and so on.
+public protocol RuntimeService: Sendable {
+    func version() async throws -> VersionResponse
+
+    /// Creates the pod's shared namespaces and returns the sandbox id.
+    func runPodSandbox(_ config: PodSandboxConfig) async throws -> String
+    /// Stops every container of the sandbox (forcibly) and releases its network; idempotent.
+    func stopPodSandbox(_ podSandboxId: String) async throws
+    /// Removes a stopped sandbox and its containers; removing an unknown id succeeds.
+    func removePodSandbox(_ podSandboxId: String) async throws
+    func podSandboxStatus(_ podSandboxId: String) async throws -> PodSandboxStatus
+    func listPodSandbox(_ filter: PodSandboxFilter?) async throws -> [PodSandbox]
+
+    /// Creates a container (image unpacked, bundle written) without starting it.
+    func createContainer(_ podSandboxId: String, _ config: ContainerConfig, _ sandboxConfig: PodSandboxConfig) async throws -> String
+    func startContainer(_ containerId: String) async throws
+    /// Signals the container to stop, waits up to `timeout` seconds, then kills it.
+    func stopContainer(_ containerId: String, timeout: Int64) async throws
+    /// Removes a container (killing it if still running); removing an unknown id succeeds.
+    func removeContainer(_ containerId: String) async throws
+    func listContainers(_ filter: ContainerFilter?) async throws -> [Container]
+    func containerStatus(_ containerId: String) async throws -> ContainerStatus
+}
+
+/// The image half of CRI v1 (`ImageService` in api.proto).
+public protocol ImageService: Sendable {
+    func listImages() async throws -> [Image]
+    /// nil when the image is not present.
+    func imageStatus(_ image: ImageSpec) async throws -> Image?
+    /// Returns the image reference (id) of the pulled image.
+    func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String
+    func removeImage(_ image: ImageSpec) async throws
+}

@@ -1,0 +1,233 @@
+/// Value types of the CRI v1 API (kubernetes/cri-api pkg/apis/runtime/v1/api.proto), named and
+/// shaped after the proto messages so that serving real CRI gRPC later is a thin adapter.
+/// Times are nanoseconds since the Unix epoch, as in the proto.
+
+public struct KeyValue: Sendable, Equatable, Hashable, Codable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+public struct ImageSpec: Sendable, Equatable, Hashable, Codable {
+    public var image: String
+    public init(image: String) { self.image = image }
+}
+
+public struct PodSandboxMetadata: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var uid: String
+    public var namespace: String
+    public var attempt: UInt32
+    public init(name: String, uid: String, namespace: String, attempt: UInt32 = 0) {
+        self.name = name; self.uid = uid; self.namespace = namespace; self.attempt = attempt
+    }
+}
+
+public enum NamespaceMode: Int, Sendable, Equatable, Hashable, Codable {
+    case pod = 0, container = 1, node = 2
+}
+
+public struct NamespaceOption: Sendable, Equatable, Hashable, Codable {
+    public var network: NamespaceMode = .pod
+    public var pid: NamespaceMode = .container
+    public var ipc: NamespaceMode = .pod
+    public init() {}
+}
+
+public struct PortMapping: Sendable, Equatable, Hashable, Codable {
+    public var `protocol`: String = "TCP"
+    public var containerPort: Int32
+    public var hostPort: Int32
+    public init(containerPort: Int32, hostPort: Int32) { self.containerPort = containerPort; self.hostPort = hostPort }
+}
+
+public struct LinuxPodSandboxConfig: Sendable, Equatable, Hashable, Codable {
+    public var cgroupParent: String = ""
+    public var namespaceOptions: NamespaceOption = .init()
+    public init() {}
+}
+
+public struct PodSandboxConfig: Sendable, Equatable, Hashable, Codable {
+    public var metadata: PodSandboxMetadata
+    public var hostname: String = ""
+    /// Directory for the pod's container logs (`/var/log/pods/<ns>_<name>_<uid>`).
+    public var logDirectory: String = ""
+    public var portMappings: [PortMapping] = []
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    public var linux: LinuxPodSandboxConfig = .init()
+    public init(metadata: PodSandboxMetadata) { self.metadata = metadata }
+}
+
+public enum PodSandboxState: Int, Sendable, Equatable, Hashable, Codable {
+    case ready = 0, notReady = 1
+}
+
+public struct PodSandbox: Sendable, Equatable, Hashable, Codable {
+    public var id: String
+    public var metadata: PodSandboxMetadata
+    public var state: PodSandboxState
+    public var createdAt: Int64
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    public init(id: String, metadata: PodSandboxMetadata, state: PodSandboxState, createdAt: Int64) {
+        self.id = id; self.metadata = metadata; self.state = state; self.createdAt = createdAt
+    }
+}
+
+public struct PodSandboxNetworkStatus: Sendable, Equatable, Hashable, Codable {
+    public var ip: String = ""
+    public init(ip: String = "") { self.ip = ip }
+}
+
+public struct PodSandboxStatus: Sendable, Equatable, Hashable, Codable {
+    public var id: String
+    public var metadata: PodSandboxMetadata
+    public var state: PodSandboxState
+    public var createdAt: Int64
+    public var network: PodSandboxNetworkStatus = .init()
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    public init(id: String, metadata: PodSandboxMetadata, state: PodSandboxState, createdAt: Int64) {
+        self.id = id; self.metadata = metadata; self.state = state; self.createdAt = createdAt
+    }
+}
+
+public struct PodSandboxFilter: Sendable, Equatable, Hashable, Codable {
+    public var id: String?
+    public var labelSelector: [String: String] = [:]
+    public init(id: String? = nil, labelSelector: [String: String] = [:]) { self.id = id; self.labelSelector = labelSelector }
+}
+
+public struct ContainerMetadata: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var attempt: UInt32
+    public init(name: String, attempt: UInt32 = 0) { self.name = name; self.attempt = attempt }
+}
+
+/// A bind mount into the container (CRI `Mount`).
+public struct Mount: Sendable, Equatable, Hashable, Codable {
+    public var containerPath: String
+    public var hostPath: String
+    public var readonly: Bool = false
+    public init(containerPath: String, hostPath: String, readonly: Bool = false) {
+        self.containerPath = containerPath; self.hostPath = hostPath; self.readonly = readonly
+    }
+}
+
+public struct LinuxContainerResources: Sendable, Equatable, Hashable, Codable {
+    public var cpuPeriod: Int64 = 0
+    public var cpuQuota: Int64 = 0
+    public var cpuShares: Int64 = 0
+    public var memoryLimitInBytes: Int64 = 0
+    public init() {}
+}
+
+public struct LinuxContainerConfig: Sendable, Equatable, Hashable, Codable {
+    public var resources: LinuxContainerResources = .init()
+    public init() {}
+}
+
+public struct ContainerConfig: Sendable, Equatable, Hashable, Codable {
+    public var metadata: ContainerMetadata
+    public var image: ImageSpec
+    /// Overrides the image's Entrypoint when non-empty (Kubernetes `command`).
+    public var command: [String] = []
+    /// Overrides the image's Cmd when non-empty (Kubernetes `args`).
+    public var args: [String] = []
+    public var workingDir: String = ""
+    public var envs: [KeyValue] = []
+    public var mounts: [Mount] = []
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    /// Relative to the sandbox's logDirectory (`<container>/<restart>.log`).
+    public var logPath: String = ""
+    public var linux: LinuxContainerConfig = .init()
+    public init(metadata: ContainerMetadata, image: ImageSpec) { self.metadata = metadata; self.image = image }
+}
+
+public enum ContainerState: Int, Sendable, Equatable, Hashable, Codable {
+    case created = 0, running = 1, exited = 2, unknown = 3
+}
+
+public struct Container: Sendable, Equatable, Hashable, Codable {
+    public var id: String
+    public var podSandboxId: String
+    public var metadata: ContainerMetadata
+    public var image: ImageSpec
+    public var imageRef: String
+    public var state: ContainerState
+    public var createdAt: Int64
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    public init(id: String, podSandboxId: String, metadata: ContainerMetadata, image: ImageSpec,
+                imageRef: String, state: ContainerState, createdAt: Int64) {
+        self.id = id; self.podSandboxId = podSandboxId; self.metadata = metadata; self.image = image
+        self.imageRef = imageRef; self.state = state; self.createdAt = createdAt
+    }
+}
+
+public struct ContainerStatus: Sendable, Equatable, Hashable, Codable {
+    public var id: String
+    public var metadata: ContainerMetadata
+    public var state: ContainerState
+    public var createdAt: Int64
+    public var startedAt: Int64 = 0
+    public var finishedAt: Int64 = 0
+    public var exitCode: Int32 = 0
+    public var image: ImageSpec
+    public var imageRef: String = ""
+    /// Why it is in this state (`Completed`, `Error`, `OOMKilled`, …).
+    public var reason: String = ""
+    public var message: String = ""
+    public var labels: [String: String] = [:]
+    public var annotations: [String: String] = [:]
+    public var logPath: String = ""
+    /// The container's main process on the host, while running (not in CRI; used by `top`/tests).
+    public var pid: Int32 = 0
+    public init(id: String, metadata: ContainerMetadata, state: ContainerState, createdAt: Int64, image: ImageSpec) {
+        self.id = id; self.metadata = metadata; self.state = state; self.createdAt = createdAt; self.image = image
+    }
+}
+
+public struct ContainerFilter: Sendable, Equatable, Hashable, Codable {
+    public var id: String?
+    public var podSandboxId: String?
+    public var labelSelector: [String: String] = [:]
+    public init(id: String? = nil, podSandboxId: String? = nil, labelSelector: [String: String] = [:]) {
+        self.id = id; self.podSandboxId = podSandboxId; self.labelSelector = labelSelector
+    }
+}
+
+/// CRI `Image`.
+public struct Image: Sendable, Equatable, Hashable, Codable {
+    /// The image id: the digest of its config (`sha256:…`).
+    public var id: String
+    public var repoTags: [String] = []
+    public var repoDigests: [String] = []
+    public var size: UInt64 = 0
+    public init(id: String) { self.id = id }
+}
+
+public struct VersionResponse: Sendable, Equatable, Hashable, Codable {
+    public var version: String = "0.1.0"
+    public var runtimeName: String
+    public var runtimeVersion: String
+    public var runtimeApiVersion: String = "v1"
+    public init(runtimeName: String, runtimeVersion: String) {
+        self.runtimeName = runtimeName; self.runtimeVersion = runtimeVersion
+    }
+}
+
+/// Labels the controller puts on sandboxes and containers, as kubelet does, so that the runtime's
+/// listing maps back to pods after a restart.
+public enum KubeLabels {
+    public static let podName = "io.kubernetes.pod.name"
+    public static let podNamespace = "io.kubernetes.pod.namespace"
+    public static let podUID = "io.kubernetes.pod.uid"
+    public static let containerName = "io.kubernetes.container.name"
+    /// Annotation: the normalised spec hash the container was created from.
+    public static let containerHash = "io.kubernetes.container.hash"
+    /// Annotation: how many times this container was restarted before this instance.
+    public static let restartCount = "io.kubernetes.container.restartCount"
+}

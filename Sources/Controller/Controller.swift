@@ -1,0 +1,1 @@
+// The Controller target; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The ImageStore target; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The OCI target; see docs/architecture.md.

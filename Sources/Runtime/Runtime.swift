@@ -1,0 +1,1 @@
+// The Runtime target; see docs/architecture.md.

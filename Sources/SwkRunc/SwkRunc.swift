@@ -1,0 +1,1 @@
+// The SwkRunc target; see docs/architecture.md.

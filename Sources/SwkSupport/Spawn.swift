@@ -1,0 +1,127 @@
+import CSwkSys
+import Glibc
+
+/// Starting programs with posix_spawn: no fork of a multithreaded Swift process, no Foundation
+/// `Process` (whose run loop costs ~45 ms per wait here).
+public enum Spawn {
+    /// How a child's standard descriptor is wired.
+    public enum Stdio: Sendable {
+        case inherit
+        case null
+        case fd(Int32)
+    }
+
+    /// Starts `argv[0]` (a path) with `argv`; the environment defaults to ours.
+    public static func start(_ argv: [String], env: [String]? = nil,
+                             stdin: Stdio = .null, stdout: Stdio = .inherit, stderr: Stdio = .inherit,
+                             newSession: Bool = false) throws(SwkError) -> pid_t {
+        precondition(!argv.isEmpty)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (target, how) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
+            switch how {
+            case .inherit: break
+            case .null: posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            case .fd(let fd): posix_spawn_file_actions_adddup2(&actions, fd, target)
+            }
+        }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // The daemon may block signals on its threads; children start with a clean mask and defaults.
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if newSession { flags |= 0x80 /* POSIX_SPAWN_SETSID */ }
+        posix_spawnattr_setflags(&attr, Int16(flags))
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+
+        let environment = env ?? currentEnvironment()
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cargv in
+            withCStrings(environment) { cenv in
+                posix_spawn(&pid, argv[0], &actions, &attr, cargv, cenv)
+            }
+        }
+        guard rc == 0 else { throw .errno("spawn \(argv[0])", rc) }
+        return pid
+    }
+
+    /// Waits for `pid` and returns its exit code (128+signal when killed), retrying EINTR.
+    public static func wait(_ pid: pid_t) throws(SwkError) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno == EINTR { continue }
+            throw .errno("wait for pid \(pid)")
+        }
+        return exitCode(fromWaitStatus: status)
+    }
+
+    public static func exitCode(fromWaitStatus status: Int32) -> Int32 {
+        let sig = status & 0x7f
+        if sig == 0 { return (status >> 8) & 0xff }
+        return 128 + sig
+    }
+
+    /// The result of running a program to completion with its output captured.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `argv` to completion, capturing stdout and stderr (small outputs: both go through
+    /// temp files so neither pipe can fill and block the child).
+    public static func run(_ argv: [String], env: [String]? = nil, stdin: Stdio = .null) throws(SwkError) -> Output {
+        let outPath = tempPath("out"), errPath = tempPath("err")
+        let out = open(outPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let err = open(errPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        unlink(outPath)
+        unlink(errPath)
+        defer { close(out); close(err) }
+        guard out >= 0, err >= 0 else { throw .errno("create capture file in /tmp") }
+        let pid = try start(argv, env: env, stdin: stdin, stdout: .fd(out), stderr: .fd(err))
+        let status = try wait(pid)
+        return Output(status: status, stdout: readAll(out), stderr: readAll(err))
+    }
+
+    private static func readAll(_ fd: Int32) -> String {
+        lseek(fd, 0, SEEK_SET)
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func tempPath(_ tag: String) -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return "/tmp/.swkube-\(tag)-\(getpid())-\(swk_gettid())-\(ts.tv_nsec)"
+    }
+
+    public static func currentEnvironment() -> [String] {
+        var result: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            result.append(String(cString: entry))
+            p += 1
+        }
+        return result
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings that lives for the call.
+public func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var cstrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    cstrs.append(nil)
+    defer { for p in cstrs { free(p) } }
+    return cstrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

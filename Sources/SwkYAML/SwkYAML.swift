@@ -1,0 +1,1 @@
+// The SwkYAML target; see docs/architecture.md.
