@@ -1,1 +1,68 @@
-print("not yet")
+import ArgumentParser
+import Controller
+import Glibc
+import ImageStore
+import Logging
+import Runtime
+import StateStore
+import SwkSupport
+
+/// swkubelet: the node daemon. This file only parses flags and wires the layers together
+/// (the composition root: the one place that names concrete types).
+@main
+struct Swkubelet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swkubelet",
+        abstract: "Runs the Kubernetes Pods declared as files in the manifest directory.")
+
+    @Option(help: "Config file (keys as the long flags, e.g. pod-manifest-path: /etc/swkube/pods).")
+    var config: String = "/etc/swkube/config.yaml"
+    @Option(help: "Directory of Pod manifests.") var podManifestPath: String?
+    @Option(help: "State directory (database, content store, snapshots).") var rootDir: String?
+    @Option(help: "Runtime state directory.") var runDir: String?
+    @Option(help: "Root of the container log tree.") var podLogDir: String?
+    @Option(help: "OCI runtime binary (default: swkube-runc beside swkubelet).") var runtime: String?
+    @Option(help: "CNI configuration directory.") var cniConfDir: String?
+    @Option(help: "CNI plugin directories, colon-separated.") var cniBinDir: String?
+    @Option(help: "Full resync period of the manifest directory (e.g. 10s, 1m).") var syncFrequency: String?
+    @Option(help: "First CrashLoopBackOff delay (e.g. 10s).") var backoffInitial: String?
+    @Option(help: "Longest CrashLoopBackOff delay (e.g. 5m).") var backoffMax: String?
+    @Flag(help: "Log debug messages.") var verbose = false
+
+    func run() async throws {
+        let settings: NodeSettings
+        do {
+            settings = try NodeSettings.load(file: config, overrides: overrides())
+        } catch {
+            fputs("swkubelet: \(error)\n", stderr)
+            throw ExitCode.failure
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .info
+            return handler
+        }
+        let logger = Logger(label: "swkubelet")
+        do {
+            try await Node(settings: settings, logger: logger).run()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func overrides() -> [String: String] {
+        var values: [String: String] = [:]
+        values["pod-manifest-path"] = podManifestPath
+        values["root-dir"] = rootDir
+        values["run-dir"] = runDir
+        values["pod-log-dir"] = podLogDir
+        values["runtime"] = runtime
+        values["cni-conf-dir"] = cniConfDir
+        values["cni-bin-dir"] = cniBinDir
+        values["sync-frequency"] = syncFrequency
+        values["backoff-initial"] = backoffInitial
+        values["backoff-max"] = backoffMax
+        return values
+    }
+}

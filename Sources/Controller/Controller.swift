@@ -1,1 +1,0 @@
-// The Controller target; see docs/architecture.md.

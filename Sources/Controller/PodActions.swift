@@ -1,0 +1,144 @@
+import CRI
+import KubeAPI
+
+/// What the runtime currently holds for one pod: its sandboxes (newest first) and every container
+/// instance of those sandboxes (newest first), as a relist reported them.
+public struct ObservedPod: Sendable, Equatable {
+    public var sandboxes: [PodSandboxStatus] = []
+    public var containers: [ContainerStatus] = []
+
+    public init(sandboxes: [PodSandboxStatus] = [], containers: [ContainerStatus] = []) {
+        self.sandboxes = sandboxes.sorted { $0.createdAt > $1.createdAt }
+        self.containers = containers.sorted { $0.createdAt > $1.createdAt }
+    }
+
+    /// The newest instance of the named container, if any.
+    public func latest(_ name: String) -> ContainerStatus? {
+        containers.first { $0.metadata.name == name }
+    }
+
+    public var isEmpty: Bool { sandboxes.isEmpty && containers.isEmpty }
+}
+
+/// The result of comparing desired with actual for one pod (kubelet's `podActions`): a value,
+/// computed by the pure function `computePodActions`, carried out by the pod worker.
+public struct PodActions: Sendable, Equatable {
+    /// Stop and remove every sandbox and container of the pod first.
+    public var killPod = false
+    /// Create a new sandbox (after killPod, if set).
+    public var createSandbox = false
+    /// The ready sandbox to start containers in, when one is kept.
+    public var sandboxID: String?
+    /// Attempt number of the new sandbox.
+    public var sandboxAttempt: UInt32 = 0
+    /// Container instances to stop and remove, with the reason (id → message).
+    public var containersToKill: [String: String] = [:]
+    /// Containers (by spec name, in spec order) to create and start now.
+    public var containersToStart: [String] = []
+    /// Containers that wait for their backoff to expire, with the time they may restart.
+    public var backingOff: [String: Int64] = [:]
+    /// The pod has run to completion under its restart policy: nothing more to start.
+    public var podFinished = false
+
+    public init() {}
+
+    /// Whether carrying this out would change anything.
+    public var isEmpty: Bool {
+        !killPod && !createSandbox && containersToKill.isEmpty && containersToStart.isEmpty
+    }
+}
+
+/// Decides whether a container that exited with `exitCode` is restarted under `policy`.
+public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
+    switch policy {
+    case .always: return true
+    case .onFailure: return exitCode != 0
+    case .never: return false
+    }
+}
+
+/// The reconcile diff (kubelet's computePodActions), pure: desired pod, observed runtime state,
+/// the backoff table and the time in; the actions out.
+///
+/// 1. No ready sandbox, or the pod-level hash changed → kill everything, create a sandbox and start
+///    all containers — unless the pod already ran to completion under its restart policy.
+/// 2. Otherwise per container: none yet → start; running with another spec hash → kill and start;
+///    exited → restart per policy, immediately or after its backoff.
+/// 3. Container instances whose name is no longer in the spec → kill.
+public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64) -> PodActions {
+    var actions = PodActions()
+    let specNames = Set(pod.spec.containers.map(\.name))
+    let wantHash = SandboxHash.of(pod)
+    let sandbox = observed.sandboxes.first
+
+    let sandboxUsable = sandbox.map {
+        $0.state == .ready && $0.annotations[SwkubeAnnotations.sandboxHash] == wantHash
+    } ?? false
+
+    if !sandboxUsable {
+        if let sandbox, sandbox.annotations[SwkubeAnnotations.sandboxHash] == wantHash,
+           podRanToCompletion(pod, observed: observed) {
+            actions.podFinished = true
+            return actions
+        }
+        actions.killPod = !observed.isEmpty
+        actions.createSandbox = true
+        actions.sandboxAttempt = sandbox.map { $0.metadata.attempt + 1 } ?? 0
+        actions.containersToStart = pod.spec.containers.map(\.name)
+        return actions
+    }
+    actions.sandboxID = sandbox?.id
+
+    for instance in observed.containers where instance.state != .exited {
+        if !specNames.contains(instance.metadata.name) {
+            actions.containersToKill[instance.id] = "container \(instance.metadata.name) is no longer in the pod spec"
+        }
+    }
+
+    var anyLeftToRun = false
+    for container in pod.spec.containers {
+        guard let current = observed.latest(container.name) else {
+            actions.containersToStart.append(container.name)
+            anyLeftToRun = true
+            continue
+        }
+        let hashMatches = current.annotations[KubeLabels.containerHash] == container.specHash
+        switch current.state {
+        case .running, .created, .unknown:
+            anyLeftToRun = true
+            if !hashMatches {
+                actions.containersToKill[current.id] = "container \(container.name) definition changed, will be restarted"
+                actions.containersToStart.append(container.name)
+            }
+        case .exited:
+            if !hashMatches {
+                // An edit gets a fresh start whatever the policy said about the old definition.
+                actions.containersToStart.append(container.name)
+                anyLeftToRun = true
+                continue
+            }
+            guard shouldRestart(pod.spec.restartPolicy, exitCode: current.exitCode) else { continue }
+            anyLeftToRun = true
+            let key = BackoffKey(podUID: pod.metadata.uid, container: container.name, specHash: container.specHash)
+            if let notBefore = backoff.restartNotBefore(key, finishedAt: current.finishedAt, startedAt: current.startedAt),
+               notBefore > now {
+                actions.backingOff[container.name] = notBefore
+            } else {
+                actions.containersToStart.append(container.name)
+            }
+        }
+    }
+    actions.podFinished = !anyLeftToRun
+    return actions
+}
+
+/// Whether every container has exited and none is due a restart under the pod's policy.
+func podRanToCompletion(_ pod: Pod, observed: ObservedPod) -> Bool {
+    guard pod.spec.restartPolicy != .always else { return false }
+    for container in pod.spec.containers {
+        guard let current = observed.latest(container.name), current.state == .exited,
+              current.annotations[KubeLabels.containerHash] == container.specHash else { return false }
+        if shouldRestart(pod.spec.restartPolicy, exitCode: current.exitCode) { return false }
+    }
+    return true
+}

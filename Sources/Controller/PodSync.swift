@@ -1,0 +1,208 @@
+import CRI
+import Glibc
+import KubeAPI
+import StateStore
+
+/// Carrying out one pod's sync (kubelet's SyncPod), in numbered steps; each step records its
+/// result as an event or a waiting reason, and a failed step never touches other pods.
+extension NodeController {
+    func syncPod(_ uid: String) async {
+        let observed: ObservedPod
+        do {
+            observed = try await observe(uid)
+        } catch {
+            logger.error("observe pod \(uid): \(error)")
+            return
+        }
+        guard let want = desired[uid] else {
+            await teardown(uid, observed)
+            return
+        }
+        let pod = want.pod
+        let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now())
+        if !actions.isEmpty {
+            await carryOut(actions, for: pod, observed: observed)
+        }
+        for (_, at) in actions.backingOff {
+            wakeups[uid] = min(wakeups[uid] ?? .max, at)
+        }
+        // Status comes from a fresh observation, so what readers see is what the runtime holds.
+        let final = actions.isEmpty ? observed : ((try? await observe(uid)) ?? observed)
+        let finalActions = actions.isEmpty ? actions
+            : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now())
+        let created = await status.createdAt(uid) ?? clock.now()
+        let record = computePodStatus(PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON,
+                                                     observed: final, actions: finalActions,
+                                                     failures: failures[uid] ?? [:], createdAt: created))
+        do {
+            try await status.write(record)
+        } catch {
+            logger.error("record status of pod \(pod.metadata.name): \(error)")
+        }
+    }
+
+    /// Everything the runtime holds for the pod with this uid.
+    func observe(_ uid: String) async throws -> ObservedPod {
+        let selector = [KubeLabels.podUID: uid]
+        var sandboxes: [PodSandboxStatus] = []
+        for sandbox in try await runtime.listPodSandbox(PodSandboxFilter(labelSelector: selector)) {
+            sandboxes.append(try await runtime.podSandboxStatus(sandbox.id))
+        }
+        var containers: [ContainerStatus] = []
+        for container in try await runtime.listContainers(ContainerFilter(labelSelector: selector)) {
+            containers.append(try await runtime.containerStatus(container.id))
+        }
+        return ObservedPod(sandboxes: sandboxes, containers: containers)
+    }
+
+    private func carryOut(_ actions: PodActions, for pod: Pod, observed: ObservedPod) async {
+        let uid = pod.metadata.uid
+        // Restart counts carry over a sandbox recreation, as kubelet's do.
+        var restarts: [String: Int32] = [:]
+        for name in Set(observed.containers.map(\.metadata.name)) {
+            if let latest = observed.latest(name) {
+                restarts[name] = (Int32(latest.annotations[KubeLabels.restartCount] ?? "") ?? 0) + 1
+            }
+        }
+
+        // Step 1: kill the whole pod when its sandbox is gone, changed or not ready.
+        if actions.killPod {
+            await recordEvent(pod, "Normal", "SandboxChanged", "pod sandbox changed, it will be killed and re-created")
+            await killAll(observed, grace: pod.spec.terminationGracePeriodSeconds)
+        }
+
+        // Step 2: kill containers that changed or left the spec.
+        for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
+            let name = observed.containers.first { $0.id == id }?.metadata.name ?? id
+            await recordEvent(pod, "Normal", "Killing", "Stopping container \(name): \(reason)")
+            await stopAndRemove(id, grace: pod.spec.terminationGracePeriodSeconds)
+        }
+
+        // Step 3: create the sandbox.
+        var sandboxID = actions.sandboxID
+        let sandboxConfig = builder.sandboxConfig(for: pod, attempt: actions.sandboxAttempt)
+        if actions.createSandbox {
+            do {
+                sandboxID = try await runtime.runPodSandbox(sandboxConfig)
+            } catch {
+                await recordEvent(pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: \(error)")
+                for c in pod.spec.containers {
+                    failures[uid, default: [:]][c.name] = StartFailure(reason: "ContainerCreating", message: "\(error)")
+                }
+                return
+            }
+        }
+        guard let sandboxID else { return }
+
+        // Step 4: start containers, in spec order.
+        for name in actions.containersToStart {
+            guard let container = pod.spec.containers.first(where: { $0.name == name }) else { continue }
+            await start(container, in: pod, sandboxID: sandboxID, sandboxConfig: sandboxConfig,
+                        restartCount: restarts[name] ?? 0, previous: actions.killPod ? nil : observed.latest(name),
+                        observed: observed)
+        }
+    }
+
+    private func start(_ container: KubeAPI.Container, in pod: Pod, sandboxID: String, sandboxConfig: PodSandboxConfig,
+                       restartCount: Int32, previous: ContainerStatus?, observed: ObservedPod) async {
+        let uid = pod.metadata.uid
+        // 4a: the image, per imagePullPolicy.
+        do {
+            try await ensureImage(container, pod: pod, sandboxConfig: sandboxConfig)
+        } catch {
+            failures[uid, default: [:]][container.name] = StartFailure(reason: "ErrImagePull", message: "\(error)")
+            await recordEvent(pod, "Warning", "Failed", "Failed to pull image \"\(container.image)\": \(error)")
+            return
+        }
+        // 4b: a restart of an exited instance counts against the backoff; older instances go.
+        if let previous, previous.state == .exited {
+            let key = BackoffKey(podUID: uid, container: container.name, specHash: container.specHash)
+            backoff.recordRestart(key, now: clock.now(), ranFor: previous.finishedAt - previous.startedAt)
+        }
+        for old in observed.containers where old.metadata.name == container.name && old.id != previous?.id && old.state == .exited {
+            try? await runtime.removeContainer(old.id)
+        }
+        // 4c: create and start.
+        let config = builder.containerConfig(for: container, in: pod, restartCount: restartCount)
+        let id: String
+        do {
+            id = try await runtime.createContainer(sandboxID, config, sandboxConfig)
+        } catch {
+            failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerError", message: "\(error)")
+            await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+            return
+        }
+        await recordEvent(pod, "Normal", "Created", "Created container \(container.name)")
+        do {
+            try await runtime.startContainer(id)
+        } catch {
+            failures[uid, default: [:]][container.name] = StartFailure(reason: "RunContainerError", message: "\(error)")
+            await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+            return
+        }
+        failures[uid]?[container.name] = nil
+        await recordEvent(pod, "Normal", "Started", "Started container \(container.name)")
+    }
+
+    private func ensureImage(_ container: KubeAPI.Container, pod: Pod, sandboxConfig: PodSandboxConfig) async throws {
+        let spec = ImageSpec(image: container.image)
+        let present = try await images.imageStatus(spec) != nil
+        switch container.imagePullPolicy {
+        case .never where !present:
+            throw SwkError(.notFound, "image \"\(container.image)\" is not present with pull policy of Never")
+        case .ifNotPresent where present, .never:
+            return
+        default:
+            await recordEvent(pod, "Normal", "Pulling", "Pulling image \"\(container.image)\"")
+            _ = try await images.pullImage(spec, sandboxConfig)
+            await recordEvent(pod, "Normal", "Pulled", "Successfully pulled image \"\(container.image)\"")
+        }
+    }
+
+    /// Stops every container (with the grace period) and removes every sandbox of the pod.
+    private func killAll(_ observed: ObservedPod, grace: Int64) async {
+        await withTaskGroup(of: Void.self) { group in
+            for container in observed.containers {
+                group.addTask { await self.stopAndRemove(container.id, grace: grace) }
+            }
+        }
+        for sandbox in observed.sandboxes {
+            do {
+                try await runtime.stopPodSandbox(sandbox.id)
+                try await runtime.removePodSandbox(sandbox.id)
+            } catch {
+                logger.error("remove sandbox \(sandbox.id): \(error)")
+            }
+        }
+    }
+
+    private func stopAndRemove(_ id: String, grace: Int64) async {
+        do {
+            try await runtime.stopContainer(id, timeout: grace)
+            try await runtime.removeContainer(id)
+        } catch {
+            logger.error("stop container \(id): \(error)")
+        }
+    }
+
+    /// The pod's manifest is gone: stop it with its grace period, remove it, forget it.
+    private func teardown(_ uid: String, _ observed: ObservedPod) async {
+        if !observed.isEmpty {
+            let grace = observed.containers.compactMap {
+                Int64($0.annotations[SwkubeAnnotations.terminationGracePeriod] ?? "")
+            }.max() ?? 30
+            logger.info("removing pod \(uid): its manifest is gone")
+            await killAll(observed, grace: grace)
+        }
+        backoff.forget(podUID: uid)
+        failures[uid] = nil
+        wakeups[uid] = nil
+        do {
+            try await status.delete(uid: uid)
+        } catch {
+            logger.error("delete status of pod \(uid): \(error)")
+        }
+    }
+}
+
+import SwkSupport

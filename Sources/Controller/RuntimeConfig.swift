@@ -1,0 +1,106 @@
+import CRI
+import KubeAPI
+
+/// Turns a Pod into the CRI requests that create it, as kubelet's kuberuntime does: labels and
+/// annotations that let a relist map runtime objects back to pods, log paths, resources.
+public struct RuntimeConfigBuilder: Sendable {
+    /// Root of the pod log tree (`/var/log/pods`).
+    public var podLogDir: String
+
+    public init(podLogDir: String) {
+        self.podLogDir = podLogDir
+    }
+
+    public func sandboxConfig(for pod: Pod, attempt: UInt32 = 0) -> PodSandboxConfig {
+        let meta = pod.metadata
+        var config = PodSandboxConfig(metadata: PodSandboxMetadata(
+            name: meta.name, uid: meta.uid, namespace: meta.namespace, attempt: attempt))
+        config.hostname = pod.spec.hostname ?? String(meta.name.prefix(63))
+        config.logDirectory = "\(podLogDir)/\(meta.namespace)_\(meta.name)_\(meta.uid)"
+        config.labels = meta.labels.merging(podLabels(pod)) { _, ours in ours }
+        config.annotations = meta.annotations
+        config.annotations[SwkubeAnnotations.sandboxHash] = SandboxHash.of(pod)
+        config.linux.cgroupParent = "/swkube/\(meta.uid)"
+        config.linux.namespaceOptions.network = pod.spec.hostNetwork ? .node : .pod
+        config.linux.namespaceOptions.ipc = pod.spec.hostIPC ? .node : .pod
+        config.linux.namespaceOptions.pid = pod.spec.hostPID ? .node : .container
+        for container in pod.spec.containers {
+            for port in container.ports {
+                guard let hostPort = port.hostPort, hostPort > 0 else { continue }
+                var mapping = PortMapping(containerPort: port.containerPort, hostPort: hostPort)
+                mapping.protocol = port.protocol
+                config.portMappings.append(mapping)
+            }
+        }
+        return config
+    }
+
+    public func containerConfig(for container: KubeAPI.Container, in pod: Pod, restartCount: Int32) -> ContainerConfig {
+        var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
+                                     image: ImageSpec(image: container.image))
+        config.command = container.command
+        config.args = container.args
+        config.workingDir = container.workingDir ?? ""
+        config.envs = container.env.map { KeyValue(key: $0.name, value: $0.value) }
+        config.labels = podLabels(pod)
+        config.labels[KubeLabels.containerName] = container.name
+        config.annotations[KubeLabels.containerHash] = container.specHash
+        config.annotations[KubeLabels.restartCount] = String(restartCount)
+        config.annotations[SwkubeAnnotations.terminationGracePeriod] = String(pod.spec.terminationGracePeriodSeconds)
+        config.logPath = "\(container.name)/\(restartCount).log"
+        if let memory = container.resources.memoryLimitBytes {
+            config.linux.resources.memoryLimitInBytes = memory
+        }
+        if let millis = container.resources.cpuLimitMillis {
+            // CFS quota over the default 100 ms period, as kubelet computes it.
+            config.linux.resources.cpuPeriod = 100_000
+            config.linux.resources.cpuQuota = max(1000, millis * 100)
+        }
+        if let request = container.resources.requests["cpu"]?.milliValue {
+            config.linux.resources.cpuShares = max(2, request * 1024 / 1000)
+        }
+        return config
+    }
+
+    private func podLabels(_ pod: Pod) -> [String: String] {
+        [KubeLabels.podName: pod.metadata.name,
+         KubeLabels.podNamespace: pod.metadata.namespace,
+         KubeLabels.podUID: pod.metadata.uid]
+    }
+}
+
+/// Annotations of swkube's own on runtime objects.
+public enum SwkubeAnnotations {
+    /// On a sandbox: the hash of the pod-level fields it was built from; a change recreates it.
+    public static let sandboxHash = "io.swkube.sandbox.hash"
+    /// On a container: the pod's grace period, for stops that outlive the manifest.
+    public static let terminationGracePeriod = "io.kubernetes.pod.terminationGracePeriod"
+}
+
+/// A stable hash of the pod-level fields whose change needs a new sandbox (namespaces, hostname,
+/// host ports, volumes). Stable across processes: FNV-1a over a canonical text.
+public enum SandboxHash {
+    public static func of(_ pod: Pod) -> String {
+        let spec = pod.spec
+        var text = "hostNetwork=\(spec.hostNetwork);hostPID=\(spec.hostPID);hostIPC=\(spec.hostIPC);"
+        text += "hostname=\(spec.hostname ?? "");"
+        for container in spec.containers {
+            for port in container.ports {
+                text += "port=\(port.containerPort)/\(port.hostPort ?? 0)/\(port.protocol);"
+            }
+        }
+        for volume in spec.volumes {
+            text += "volume=\(volume)"
+        }
+        return fnv1a(text)
+    }
+
+    static func fnv1a(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,103 @@
+import Controller
+import Dispatch
+import Glibc
+import ImageStore
+import Logging
+import Runtime
+import StateStore
+import SwkSupport
+
+/// The running node: state database, image store, runtime and controller, wired together.
+struct Node {
+    let settings: NodeSettings
+    let logger: Logger
+
+    func run() async throws {
+        for dir in [settings.podManifestPath, settings.rootDir, settings.runDir, settings.podLogDir] {
+            try FS.makeDirectories(dir)
+        }
+        let clock = SystemClock()
+        let store = try StateStore(path: "\(settings.rootDir)/state.db")
+        let status = try StatusWriter(store: store)
+        let imageStore = try ImageStore(root: settings.rootDir)
+        let runtime = try LocalRuntime(configuration: LocalRuntime.Configuration(
+            rootDir: settings.rootDir, runDir: settings.runDir, runtimePath: settings.runtime,
+            shimPath: settings.shim, images: ImageStoreProvider(store: imageStore)))
+        let controller = NodeController(
+            runtime: runtime, images: LocalImageService(store: imageStore), status: status, clock: clock,
+            builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir),
+            backoff: settings.backoff, logger: logger)
+        logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")
+
+        let source = ManifestSource(directory: settings.podManifestPath)
+        let watcher = try DirectoryWatcher(directory: settings.podManifestPath)
+        let (updates, feed) = AsyncStream<DesiredState>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let stop = ShutdownSignal()
+
+        await withTaskGroup(of: Void.self) { group in
+            // The manifest source: a scan per inotify burst (debounced) and per resync period.
+            group.addTask {
+                for await _ in watcher.ticks { wake.yield() }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    wake.yield()
+                    try? await clock.sleep(nanoseconds: settings.syncFrequency)
+                }
+            }
+            group.addTask {
+                var reported: Set<String> = []
+                for await _ in wakes {
+                    try? await clock.sleep(nanoseconds: 100_000_000)
+                    let scan = await source.scan(now: clock.now())
+                    for name in scan.newlyIgnored {
+                        logger.info("ignoring \(settings.podManifestPath)/\(name): not a manifest name (*.yaml, *.yml, *.json; no dot, swap or backup files)")
+                    }
+                    for warning in scan.warnings { logger.warning("\(warning)") }
+                    // Each manifest error is logged once, not once per resync.
+                    let texts = Set(scan.state.errors.map { "\($0.file)\($0.line > 0 ? ":\($0.line)" : ""): \($0.message)" })
+                    for text in texts.subtracting(reported).sorted() { logger.error("\(text)") }
+                    reported = texts
+                    feed.yield(scan.state)
+                }
+            }
+            group.addTask { await controller.run(updates: updates) }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await status.heartbeat(pid: getpid(), at: clock.now())
+                    try? await clock.sleep(nanoseconds: 5 * nanosPerSecond)
+                }
+            }
+            await stop.wait()
+            logger.info("shutting down; containers keep running under their shims")
+            watcher.stop()
+            wake.finish()
+            feed.finish()
+            group.cancelAll()
+        }
+    }
+}
+
+/// SIGTERM/SIGINT end the daemon without stopping containers, as kubelet does: they run on under
+/// their shims and are adopted by the next start.
+final class ShutdownSignal: Sendable {
+    private let sources: [DispatchSourceSignal]
+    private let stream: AsyncStream<Void>
+
+    init() {
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        self.stream = stream
+        sources = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "swkube.signals"))
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            return source
+        }
+    }
+
+    func wait() async {
+        for await _ in stream { return }
+    }
+}

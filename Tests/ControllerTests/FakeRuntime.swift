@@ -1,0 +1,164 @@
+import CRI
+import Synchronization
+import Controller
+import SwkSupport
+
+/// An in-memory CRI runtime that records every call, for driving the controller without
+/// containers. Containers "run" until the test makes them exit with `exit(_:code:)`.
+actor FakeRuntime: RuntimeService, ImageService {
+    var calls: [String] = []
+    var sandboxes: [String: PodSandboxStatus] = [:]
+    var containers: [String: ContainerStatus] = [:]
+    var containerSandbox: [String: String] = [:]
+    var images: Set<String> = ["localhost/swkube-demo:1.0"]
+    var failCreate: Set<String> = []
+    var nextID = 0
+    let clock: TestClock
+
+    init(clock: TestClock) {
+        self.clock = clock
+    }
+
+    private func makeID(_ prefix: String) -> String {
+        nextID += 1
+        return "\(prefix)\(nextID)"
+    }
+
+    func version() async throws -> VersionResponse { VersionResponse(runtimeName: "fake", runtimeVersion: "0") }
+
+    func runPodSandbox(_ config: PodSandboxConfig) async throws -> String {
+        let id = makeID("sb")
+        calls.append("runPodSandbox \(config.metadata.name)")
+        var status = PodSandboxStatus(id: id, metadata: config.metadata, state: .ready, createdAt: clock.now())
+        status.labels = config.labels
+        status.annotations = config.annotations
+        sandboxes[id] = status
+        return id
+    }
+
+    func stopPodSandbox(_ id: String) async throws {
+        calls.append("stopPodSandbox \(id)")
+        sandboxes[id]?.state = .notReady
+        for (cid, sb) in containerSandbox where sb == id { exit(cid, code: 137) }
+    }
+
+    func removePodSandbox(_ id: String) async throws {
+        calls.append("removePodSandbox \(id)")
+        sandboxes[id] = nil
+        for (cid, sb) in containerSandbox where sb == id {
+            containers[cid] = nil
+            containerSandbox[cid] = nil
+        }
+    }
+
+    func podSandboxStatus(_ id: String) async throws -> PodSandboxStatus {
+        guard let s = sandboxes[id] else { throw SwkError(.notFound, "sandbox \(id)") }
+        return s
+    }
+
+    func listPodSandbox(_ filter: PodSandboxFilter?) async throws -> [PodSandbox] {
+        sandboxes.values.filter { s in filter?.labelSelector.allSatisfy { s.labels[$0.key] == $0.value } ?? true }
+            .map {
+                var sandbox = PodSandbox(id: $0.id, metadata: $0.metadata, state: $0.state, createdAt: $0.createdAt)
+                sandbox.labels = $0.labels
+                sandbox.annotations = $0.annotations
+                return sandbox
+            }
+    }
+
+    func createContainer(_ sandboxID: String, _ config: ContainerConfig, _ sandboxConfig: PodSandboxConfig) async throws -> String {
+        if failCreate.contains(config.metadata.name) {
+            throw SwkError(.invalidArgument, "executable file not found")
+        }
+        let id = makeID("c")
+        calls.append("createContainer \(config.metadata.name) restart=\(config.annotations[KubeLabels.restartCount] ?? "?")")
+        var status = ContainerStatus(id: id, metadata: config.metadata, state: .created, createdAt: clock.now(), image: config.image)
+        status.labels = config.labels
+        status.annotations = config.annotations
+        containers[id] = status
+        containerSandbox[id] = sandboxID
+        return id
+    }
+
+    func startContainer(_ id: String) async throws {
+        calls.append("startContainer \(containers[id]?.metadata.name ?? id)")
+        containers[id]?.state = .running
+        containers[id]?.startedAt = clock.now()
+    }
+
+    func stopContainer(_ id: String, timeout: Int64) async throws {
+        calls.append("stopContainer \(containers[id]?.metadata.name ?? id) timeout=\(timeout)")
+        if containers[id]?.state == .running { exit(id, code: 143) }
+    }
+
+    func removeContainer(_ id: String) async throws {
+        calls.append("removeContainer \(containers[id]?.metadata.name ?? id)")
+        containers[id] = nil
+        containerSandbox[id] = nil
+    }
+
+    func listContainers(_ filter: ContainerFilter?) async throws -> [CRI.Container] {
+        containers.values.filter { c in filter?.labelSelector.allSatisfy { c.labels[$0.key] == $0.value } ?? true }
+            .map {
+                var c = CRI.Container(id: $0.id, podSandboxId: containerSandbox[$0.id] ?? "", metadata: $0.metadata,
+                                      image: $0.image, imageRef: "", state: $0.state, createdAt: $0.createdAt)
+                c.labels = $0.labels
+                c.annotations = $0.annotations
+                return c
+            }
+    }
+
+    func containerStatus(_ id: String) async throws -> ContainerStatus {
+        guard let c = containers[id] else { throw SwkError(.notFound, "container \(id)") }
+        return c
+    }
+
+    func listImages() async throws -> [CRI.Image] { images.map { CRI.Image(id: $0) } }
+
+    func imageStatus(_ image: ImageSpec) async throws -> CRI.Image? {
+        images.contains(image.image) ? CRI.Image(id: image.image) : nil
+    }
+
+    func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String {
+        calls.append("pullImage \(image.image)")
+        throw SwkError(.unavailable, "no registry reachable for \(image.image)")
+    }
+
+    func removeImage(_ image: ImageSpec) async throws {}
+
+    // MARK: test controls
+
+    /// The container's process exits with `code`.
+    func exit(_ id: String, code: Int32) {
+        guard containers[id]?.state == .running || containers[id]?.state == .created else { return }
+        containers[id]?.state = .exited
+        containers[id]?.exitCode = code
+        containers[id]?.finishedAt = clock.now()
+    }
+
+    func running(_ name: String) -> ContainerStatus? {
+        containers.values.first { $0.metadata.name == name && $0.state == .running }
+    }
+
+    func takeCalls() -> [String] {
+        defer { calls = [] }
+        return calls
+    }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: NodeClock {
+    private let current: Mutex<Int64>
+
+    init(start: Int64 = 1_700_000_000 * nanosPerSecond) {
+        current = Mutex(start)
+    }
+
+    func now() -> Int64 { current.withLock { $0 } }
+
+    func advance(seconds: Int64) { current.withLock { $0 += seconds * nanosPerSecond } }
+
+    func sleep(nanoseconds: Int64) async throws {
+        await Task.yield()
+    }
+}

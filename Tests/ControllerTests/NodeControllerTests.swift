@@ -1,0 +1,143 @@
+import CRI
+import Controller
+import Glibc
+import KubeAPI
+import Logging
+import StateStore
+import Testing
+
+/// The controller against the recording fake runtime and a real state database: what it asks
+/// the runtime to do, and what it records, as containers start, crash and go away.
+struct NodeControllerTests {
+    let clock = TestClock()
+    let runtime: FakeRuntime
+    let store: StateStore
+    let controller: NodeController
+    let dir: String
+
+    init() throws {
+        runtime = FakeRuntime(clock: clock)
+        var template = Array("/tmp/swkube-ctl-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        dir = String(cString: made)
+        store = try StateStore(path: "\(dir)/state.db")
+        let reader = try StateStore(path: "\(dir)/state.db")
+        controller = NodeController(runtime: runtime, images: runtime, status: try StatusWriter(store: reader),
+                                    clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs"),
+                                    logger: Logger(label: "test"))
+    }
+
+    func desired(_ pods: Pod...) -> DesiredState {
+        var state = DesiredState()
+        for pod in pods { state.pods[pod.metadata.uid] = DesiredPod(pod: pod, file: "\(dir)/pods.yaml", specJSON: "{}") }
+        return state
+    }
+
+    static func pod(_ name: String, _ policy: RestartPolicy = .always, image: String = "localhost/swkube-demo:1.0") -> Pod {
+        var c = KubeAPI.Container(name: "app", image: image)
+        c.command = ["sleep", "1000"]
+        var spec = PodSpec(containers: [c])
+        spec.restartPolicy = policy
+        spec.terminationGracePeriodSeconds = 7
+        var meta = ObjectMeta(name: name)
+        meta.uid = Pod.derivedUID(namespace: "default", name: name)
+        return Pod(metadata: meta, spec: spec)
+    }
+
+    func sync() async {
+        await controller.relist()
+        await controller.waitIdle()
+    }
+
+    func record(_ name: String) throws -> PodRecord? {
+        try store.pod(namespace: "default", name: name)
+    }
+
+    @Test func aPodIsCreatedStartedAndRecordedRunning() async throws {
+        await controller.apply(desired(Self.pod("web")))
+        await controller.waitIdle()
+        #expect(await runtime.takeCalls() == ["runPodSandbox web", "createContainer app restart=0", "startContainer app"])
+        let rec = try #require(try record("web"))
+        #expect(rec.phase == "Running")
+        #expect(rec.containers.first?.state == .running)
+        #expect(try store.events(podUID: rec.uid).map(\.reason).contains("Started"))
+    }
+
+    @Test func crashLoopRestartsImmediatelyThenBacksOffThenRestarts() async throws {
+        let pod = Self.pod("crash")
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        _ = await runtime.takeCalls()
+
+        let first = try #require(await runtime.running("app"))
+        await runtime.exit(first.id, code: 1)
+        await sync()
+        #expect(await runtime.takeCalls().contains("createContainer app restart=1"))
+        #expect(try record("crash")?.containers.first?.restartCount == 1)
+
+        let second = try #require(await runtime.running("app"))
+        await runtime.exit(second.id, code: 1)
+        await sync()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("createContainer") }.isEmpty)
+        let waiting = try #require(try record("crash")?.containers.first)
+        #expect(waiting.reason == "CrashLoopBackOff")
+        #expect(waiting.lastExitCode == 1)
+        #expect(try record("crash")?.phase == "Running")
+
+        clock.advance(seconds: 11)
+        await sync()
+        #expect(await runtime.takeCalls().contains("createContainer app restart=2"))
+        #expect(try record("crash")?.containers.first?.restartCount == 2)
+    }
+
+    @Test func underNeverTheExitCodeEndsThePod() async throws {
+        await controller.apply(desired(Self.pod("once", .never)))
+        await controller.waitIdle()
+        let c = try #require(await runtime.running("app"))
+        await runtime.exit(c.id, code: 3)
+        await sync()
+        let rec = try #require(try record("once"))
+        #expect(rec.phase == "Failed")
+        #expect(rec.containers.first?.state == .terminated)
+        #expect(rec.containers.first?.reason == "Error")
+        #expect(rec.containers.first?.exitCode == 3)
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("createContainer") } == ["createContainer app restart=0"])
+    }
+
+    @Test func aRemovedManifestStopsWithGraceAndForgetsThePod() async throws {
+        await controller.apply(desired(Self.pod("gone"), Self.pod("stays")))
+        await controller.waitIdle()
+        _ = await runtime.takeCalls()
+        await controller.apply(desired(Self.pod("stays")))
+        await controller.waitIdle()
+        let calls = await runtime.takeCalls()
+        #expect(calls.contains("stopContainer app timeout=7"))
+        #expect(calls.contains { $0.hasPrefix("removePodSandbox") })
+        #expect(try record("gone") == nil)
+        #expect(try record("stays")?.phase == "Running")
+    }
+
+    @Test func aMissingImageIsErrImagePullAndOtherPodsRun() async throws {
+        await controller.apply(desired(Self.pod("nope", image: "example.com/missing:1"), Self.pod("fine")))
+        await controller.waitIdle()
+        let rec = try #require(try record("nope"))
+        #expect(rec.phase == "Pending")
+        #expect(rec.containers.first?.reason == "ErrImagePull")
+        #expect(rec.containers.first?.message.contains("no registry reachable") == true)
+        #expect(try record("fine")?.phase == "Running")
+    }
+
+    @Test func aCommandChangeReplacesTheContainer() async throws {
+        var pod = Self.pod("edit")
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        _ = await runtime.takeCalls()
+        pod.spec.containers[0].command = ["sleep", "5"]
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        let calls = await runtime.takeCalls()
+        #expect(calls.contains("stopContainer app timeout=7"))
+        #expect(calls.contains("createContainer app restart=1"))
+        #expect(!calls.contains { $0.hasPrefix("runPodSandbox") })
+    }
+}
