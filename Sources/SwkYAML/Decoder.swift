@@ -1,0 +1,191 @@
+/// A Swift `Decoder` over a `YAMLNode` tree.
+///
+/// Errors name the field path (`spec.containers[0].image`) and the line and column of the value
+/// (or, for a missing field, of the object that lacks it). Every mapping key that the decoded
+/// types never asked for is reported as an unknown field — Kubernetes warns about those rather
+/// than failing, and so do we. Strictness follows Kubernetes' JSON decoding: a quoted `"80"` is not
+/// an integer and `yes` is not a string's only spelling — but any scalar decodes as a `String`
+/// (its text as written), so `value: 8080` works for env values.
+public struct YAMLDecoder {
+    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> T {
+        try decodeReportingUnknownFields(type, from: node).value
+    }
+
+    /// Decodes and lists the keys no decoded type asked for, in document order.
+    public func decodeReportingUnknownFields<T: Decodable>(
+        _ type: T.Type, from node: YAMLNode
+    ) throws(YAMLError) -> (value: T, unknownFields: [YAMLUnknownField]) {
+        let context = DecodingContext(root: node)
+        let decoder = NodeDecoder(node: node, codingPath: [], context: context, userInfo: userInfo)
+        do {
+            let value = try decoder.unbox(T.self)
+            return (value, context.unknownFields())
+        } catch let error as YAMLError {
+            throw error
+        } catch let error as DecodingError {
+            throw context.translate(error)
+        } catch {
+            throw YAMLError(.decoding, "\(error)", mark: node.mark)
+        }
+    }
+}
+
+/// A mapping key the decoded types never read.
+public struct YAMLUnknownField: Sendable, Equatable {
+    public var path: String
+    public var mark: YAMLMark
+}
+
+/// Coding paths as field paths: integer keys are list indexes; string keys that are not plain
+/// identifiers (label keys like `app.kubernetes.io/name`) are map keys, written `[key]`.
+func pathElements(_ codingPath: [any CodingKey]) -> [YAMLPathElement] {
+    codingPath.map { key in
+        if let i = key.intValue { return .index(i) }
+        let s = key.stringValue
+        let plain = !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        return plain ? .field(s) : .key(s)
+    }
+}
+
+final class DecodingContext {
+    let root: YAMLNode
+    private var mappings: [(path: [any CodingKey], node: YAMLNode)] = []
+    private var registered: Set<String> = []
+    private var used: [String: Set<String>] = [:]
+
+    init(root: YAMLNode) {
+        self.root = root
+    }
+
+    func register(_ path: [any CodingKey], _ node: YAMLNode) {
+        let id = pathElements(path).fieldPath
+        if registered.insert(id).inserted { mappings.append((path, node)) }
+    }
+
+    func use(_ path: [any CodingKey], _ key: String) {
+        used[pathElements(path).fieldPath, default: []].insert(key)
+    }
+
+    func unknownFields() -> [YAMLUnknownField] {
+        var out: [YAMLUnknownField] = []
+        for (path, node) in mappings {
+            let seen = used[pathElements(path).fieldPath] ?? []
+            for pair in node.mapping ?? [] {
+                guard let key = pair.key.scalarText, !seen.contains(key) else { continue }
+                let fieldPath = pathElements(path + [AnyCodingKey(key)]).fieldPath
+                out.append(YAMLUnknownField(path: fieldPath, mark: pair.key.mark))
+            }
+        }
+        return out.sorted { ($0.mark.line, $0.mark.column) < ($1.mark.line, $1.mark.column) }
+    }
+
+    /// A `DecodingError` thrown by a type's own `init(from:)`, located in the tree.
+    func translate(_ error: DecodingError) -> YAMLError {
+        let (path, message): ([any CodingKey], String)
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            (path, message) = (c.codingPath, c.debugDescription)
+        case .keyNotFound(let key, let c):
+            (path, message) = (c.codingPath + [key], "required value")
+        @unknown default:
+            (path, message) = ([], "\(error)")
+        }
+        let elements = pathElements(path)
+        return YAMLError(.decoding, message, mark: root.locate(elements).mark, path: elements.fieldPath)
+    }
+}
+
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+
+    init(_ string: String) { stringValue = string }
+    init(index: Int) { stringValue = String(index); intValue = index }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.init(index: intValue) }
+}
+
+struct NodeDecoder: Decoder {
+    let node: YAMLNode
+    let codingPath: [any CodingKey]
+    let context: DecodingContext
+    let userInfo: [CodingUserInfoKey: Any]
+
+    init(node: YAMLNode, codingPath: [any CodingKey], context: DecodingContext, userInfo: [CodingUserInfoKey: Any]) {
+        self.node = node
+        self.codingPath = codingPath
+        self.context = context
+        self.userInfo = userInfo
+    }
+
+    func error(_ message: String, at mark: YAMLMark? = nil) -> YAMLError {
+        YAMLError(.decoding, message, mark: mark ?? node.mark, path: pathElements(codingPath).fieldPath)
+    }
+
+    func mismatch(_ expected: String) -> YAMLError {
+        if let text = node.scalarText, !node.isNull {
+            return error("invalid value \"\(text)\": expected \(expected)")
+        }
+        return error("expected \(expected), got \(node.typeName)")
+    }
+
+    func child(_ node: YAMLNode, _ key: any CodingKey) -> NodeDecoder {
+        NodeDecoder(node: node, codingPath: codingPath + [key], context: context,
+                    userInfo: userInfo)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard let pairs = node.mapping else { throw mismatch("a mapping") }
+        for pair in pairs where pair.key.scalarText == nil {
+            throw error("mapping keys must be scalars", at: pair.key.mark)
+        }
+        context.register(codingPath, node)
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, pairs: pairs))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard let items = node.sequence else { throw mismatch("a list") }
+        return UnkeyedNodeContainer(decoder: self, items: items)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == String.self, let v = try decodeString() as? T { return v }
+        if T.self == Bool.self, let v = try decodeBool() as? T { return v }
+        if T.self == Double.self, let v = try decodeDouble() as? T { return v }
+        if T.self == Float.self, let v = Float(try decodeDouble()) as? T { return v }
+        if let intType = T.self as? any FixedWidthInteger.Type, let v = try decodeInteger(intType) as? T { return v }
+        return try T(from: self)
+    }
+
+    func decodeString() throws -> String {
+        guard let text = node.scalarText, !node.isNull else { throw mismatch("a string") }
+        return text
+    }
+
+    func decodeBool() throws -> Bool {
+        guard case .bool(let b)? = node.resolved else { throw mismatch("a boolean") }
+        return b
+    }
+
+    func decodeDouble() throws -> Double {
+        switch node.resolved {
+        case .int(let i)?: return Double(i)
+        case .float(let d)?: return d
+        default: throw mismatch("a number")
+        }
+    }
+
+    func decodeInteger<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+        guard case .int(let i)? = node.resolved else { throw mismatch("an integer") }
+        guard let value = I(exactly: i) else {
+            throw error("invalid value \(i): out of range for \(I.self)")
+        }
+        return value
+    }
+}

@@ -1,1 +1,0 @@
-// The SwkYAML target; see docs/architecture.md.
