@@ -1,0 +1,62 @@
+import CRI
+import ImageStore
+import SwkSupport
+
+/// CRI's ImageService over the local image store. Pulling from registries comes with the
+/// distribution client; until then a pull of an absent image fails with a message that says so.
+public struct LocalImageService: ImageService {
+    let store: ImageStore
+
+    public init(store: ImageStore) {
+        self.store = store
+    }
+
+    public func listImages() async throws -> [CRI.Image] {
+        try store.list().map(Self.criImage)
+    }
+
+    public func imageStatus(_ image: ImageSpec) async throws -> CRI.Image? {
+        try store.resolve(image.image).map(Self.criImage)
+    }
+
+    public func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String {
+        if let present = try store.resolve(image.image) { return present.id }
+        let name = (try? ImageReference.normalize(image.image)) ?? image.image
+        throw SwkError(.unavailable, "pulling \(name) from a registry is not supported yet; import it with `swkubectl import FILE`")
+    }
+
+    public func removeImage(_ image: ImageSpec) async throws {
+        try store.remove(image.image)
+    }
+
+    static func criImage(_ record: ImageRecord) -> CRI.Image {
+        var image = CRI.Image(id: record.id)
+        image.repoTags = record.names
+        image.repoDigests = record.names.map { name in
+            let repo = name.split(separator: ":").dropLast().joined(separator: ":")
+            return "\(repo.isEmpty ? name : repo)@\(record.manifestDigest)"
+        }
+        image.size = UInt64(max(0, record.size))
+        return image
+    }
+}
+
+/// Gives the runtime what it needs of an image to build a container: its layers as overlay
+/// lower directories (unpacked on first use) and the runnable part of its config.
+public struct ImageStoreProvider: ImageProvider {
+    let store: ImageStore
+
+    public init(store: ImageStore) {
+        self.store = store
+    }
+
+    public func runtimeImage(for reference: String) async throws -> RuntimeImage {
+        guard let record = try store.resolve(reference) else {
+            throw SwkError(.notFound, "image \"\(reference)\" is not present")
+        }
+        let config = record.config
+        return RuntimeImage(id: record.id, lowerDirs: try store.lowerDirs(for: record), user: config.user,
+                            workingDir: config.workingDir, stopSignal: config.stopSignal, env: config.env,
+                            entrypoint: config.entrypoint, cmd: config.cmd)
+    }
+}

@@ -1,0 +1,157 @@
+import Glibc
+import SwkSupport
+import Testing
+
+/// A real swkube node for end-to-end tests: the built binaries, its own temp directories for
+/// manifests, state, runtime state and logs, and swkubelet running as a child process.
+final class NodeHarness {
+    let dir: String
+    var manifests: String { "\(dir)/pods" }
+    var root: String { "\(dir)/root" }
+    var run: String { "\(dir)/run" }
+    var logs: String { "\(dir)/logs" }
+    let runtime: String?
+    private var daemon: pid_t = 0
+
+    static var isRoot: Bool { getuid() == 0 }
+
+    /// The directory holding the built executables (beside the test bundle).
+    static let binDir: String = {
+        let exe = FS.absolute(CommandLine.arguments[0])
+        var dir = FS.dirname(of: exe)
+        while !dir.hasSuffix("/debug") && !dir.hasSuffix("/release") && dir != "/" { dir = FS.dirname(of: dir) }
+        return dir
+    }()
+
+    static let repoRoot: String = {
+        var dir = FS.dirname(of: #filePath)
+        while !FS.exists("\(dir)/Package.swift") && dir != "/" { dir = FS.dirname(of: dir) }
+        return dir
+    }()
+
+    /// The demo image archive, built once per test run by the project's own script.
+    static let demoImage: Result<String, SwkError> = {
+        do {
+            let dir = try makeTempDir("swkube-e2e-image")
+            let out = try Spawn.run(["/bin/bash", "\(repoRoot)/scripts/build-demo-image.sh", "\(dir)/demo.tar"])
+            guard out.status == 0 else { return .failure(SwkError(.internal, "build-demo-image.sh: \(out.stderr)")) }
+            return .success("\(dir)/demo.tar")
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    init(runtime: String? = nil) throws {
+        dir = try makeTempDir("swkube-e2e")
+        self.runtime = runtime
+        for d in [manifests, root, run, logs] { try FS.makeDirectories(d) }
+        let image = try Self.demoImage.get()
+        let imported = try kubectl(["import", image])
+        guard imported.status == 0 else { throw SwkError(.internal, "import: \(imported.stderr)") }
+    }
+
+    func start() throws {
+        var argv = ["\(Self.binDir)/swkubelet", "--config", "\(dir)/none.yaml",
+                    "--pod-manifest-path", manifests, "--root-dir", root, "--run-dir", run,
+                    "--pod-log-dir", logs, "--sync-frequency", "2s", "--verbose"]
+        if let runtime { argv += ["--runtime", runtime] }
+        try FS.writeAtomic("\(dir)/none.yaml", "sync-frequency: 2s\n")
+        let log = open("\(dir)/swkubelet.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        defer { close(log) }
+        daemon = try Spawn.start(argv, stdout: .fd(log), stderr: .fd(log))
+    }
+
+    var daemonLog: String { (try? FS.readString("\(dir)/swkubelet.log")) ?? "" }
+
+    func kill9Daemon() {
+        if daemon > 0 { kill(daemon, SIGKILL); _ = try? Spawn.wait(daemon); daemon = 0 }
+    }
+
+    var daemonAlive: Bool { daemon > 0 && kill(daemon, 0) == 0 && waitpid(daemon, nil, WNOHANG) == 0 }
+
+    func kubectl(_ args: [String]) throws -> Spawn.Output {
+        try Spawn.run(["\(Self.binDir)/swkubectl", "--root-dir", root, "--pod-manifest-path", manifests] + args)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try FS.writeAtomic("\(manifests)/\(name)", text)
+    }
+
+    func remove(_ name: String) {
+        unlink("\(manifests)/\(name)")
+    }
+
+    /// One pod's row of `get pods`: [NAME, READY, STATUS, RESTARTS, …].
+    func row(_ pod: String) throws -> [String]? {
+        let out = try kubectl(["get", "pods"])
+        return out.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .first { $0.first == pod }
+    }
+
+    func status(_ pod: String) throws -> String? { try row(pod)?[2] }
+
+    /// The container's CRI log lines (message part), for checks made from inside the container.
+    func logLines(_ pod: String, container: String) -> [String] {
+        guard let podDir = (try? FS.list(logs))?.first(where: { $0.hasPrefix("default_\(pod)_") }),
+              let files = try? FS.list("\(logs)/\(podDir)/\(container)") else { return [] }
+        return files.sorted().flatMap { file -> [String] in
+            let text = (try? FS.readString("\(logs)/\(podDir)/\(container)/\(file)")) ?? ""
+            return text.split(separator: "\n").map { line in
+                // <timestamp> <stream> <P|F> <message>
+                String(line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false).last ?? "")
+            }
+        }
+    }
+
+    /// Stops every pod (by emptying the manifest directory), then the daemon, then checks the
+    /// node left nothing behind.
+    func shutdown() {
+        for name in (try? FS.list(manifests)) ?? [] { remove(name) }
+        _ = try? waitUntil(seconds: 60) { (try? kubectl(["get", "pods", "-o", "name"]).stdout.isEmpty) ?? true }
+        if daemon > 0 {
+            kill(daemon, SIGTERM)
+            _ = try? Spawn.wait(daemon)
+            daemon = 0
+        }
+        if !mounts(under: dir).isEmpty {
+            for m in mounts(under: dir).reversed() { umount2(m, MNT_DETACH) }
+        }
+        try? FS.removeTree(dir)
+    }
+}
+
+/// Mount points below `prefix` (from /proc/self/mountinfo).
+func mounts(under prefix: String) -> [String] {
+    let text = (try? FS.readString("/proc/self/mountinfo")) ?? ""
+    return text.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count > 4 else { return nil }
+        let point = String(fields[4])
+        return point.hasPrefix(prefix) ? point : nil
+    }
+}
+
+func makeTempDir(_ tag: String) throws -> String {
+    var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp /tmp/\(tag)") }
+    return String(cString: made)
+}
+
+/// Polls `condition` until it holds or `seconds` pass: end-to-end tests wait on another
+/// process's state this way (bounded, never a fixed sleep standing in for an event).
+@discardableResult
+func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
+    let deadline = monotonicSeconds() + seconds
+    while monotonicSeconds() < deadline {
+        if try condition() { return true }
+        var ts = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        nanosleep(&ts, nil)
+    }
+    return try condition()
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
