@@ -55,7 +55,7 @@ let package = Package(
         // MARK: layer 3, images and container lifecycle
         .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CArchive", "CCrypto"]),
+        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CArchive", "CCrypto"]),
 
         // MARK: layer 4, the executor
         .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
