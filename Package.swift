@@ -28,9 +28,14 @@ let package = Package(
         .executableTarget(
             name: "swkubectl",
             dependencies: [
-                "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
+                "KubeCtl", "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // swkubectl's commands and output formatting, as a library so golden tests can run them.
+        .target(name: "KubeCtl", dependencies: [
+            "StateStore", "SwkSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // The executor: synchronous, Foundation-free, fully static for start-up speed.
         .executableTarget(
             name: "swkube-runc",
@@ -75,6 +80,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
+        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
