@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,1 +1,0 @@
-// The Runtime target; see docs/architecture.md.
