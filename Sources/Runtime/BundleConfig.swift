@@ -110,6 +110,8 @@ extension BundleConfig {
         var cwd: String
         var user: ProcessSpec.User
         var hostname: String
+        /// The pod runs in the host's pid namespace (`hostPID`).
+        var hostPID = false
         /// Namespace kind (`network`, `ipc`, `uts`) → pinned file; a kind absent here is the host's.
         var sharedNamespaces: [String: String]
         var cgroupsPath: String
@@ -120,7 +122,7 @@ extension BundleConfig {
     }
 
     static func make(_ i: Inputs) -> BundleConfig {
-        var namespaces = [Namespace(type: "pid"), Namespace(type: "mount")]
+        var namespaces = i.hostPID ? [Namespace(type: "mount")] : [Namespace(type: "pid"), Namespace(type: "mount")]
         for kind in ["network", "ipc", "uts"] {
             if let path = i.sharedNamespaces[kind] { namespaces.append(Namespace(type: kind, path: path)) }
         }

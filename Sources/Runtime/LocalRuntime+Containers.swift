@@ -31,6 +31,7 @@ extension LocalRuntime {
                 cwd: ProcessSpec.workingDirectory(config: container.workingDir, image: image.workingDir),
                 user: try ProcessSpec.user(image.user, rootfs: "\(dir)/rootfs"),
                 hostname: sandbox.namespaces["uts"] == nil ? "" : sandbox.hostname,
+                hostPID: sandbox.config.linux.namespaceOptions.pid == .node,
                 sharedNamespaces: sandbox.namespaces,
                 cgroupsPath: "\(Self.podCgroup(sandbox))/\(id)",
                 resources: container.linux.resources,

@@ -86,7 +86,7 @@ struct Harness {
         for dir in ["bin", "etc", "tmp", "proc", "sys", "dev", "root"] { try FS.makeDirectories("\(root)/\(dir)") }
         let bytes = try FS.readBytes("/bin/busybox")
         try FS.writeAtomic("\(root)/bin/busybox", bytes, mode: 0o755)
-        for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep"] {
+        for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep", "head", "tr"] {
             symlink("busybox", "\(root)/bin/\(applet)")
         }
         try FS.writeAtomic("\(root)/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000::/:/bin/sh\n")

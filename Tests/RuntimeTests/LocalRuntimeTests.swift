@@ -197,4 +197,39 @@ struct LocalRuntimeTests {
             #expect(!mountTable().contains("\(h.base)/run/containers"))
         }
     }
+
+    @Test func theShimIsDetachedFromItsLauncher() async throws {
+        try await Harness.with { h in
+            let (_, id) = try await h.runContainer(["sleep", "1000"])
+            let pids = try FS.readString("\(h.base)/run/containers/\(id)/pids").split(separator: " ")
+            let shim = try #require(pids.count == 4 ? Int32(pids[2]) : nil)
+            let stat = try FS.readString("/proc/\(shim)/stat")
+            let fields = try #require(stat.lastIndex(of: ")").map { stat[stat.index(after: $0)...].split(separator: " ") })
+            // Not our child and not in our session: killing the daemon cannot take it along.
+            #expect(Int32(fields[1]) != getpid())
+            #expect(Int32(fields[3]) != getsid(0))
+            // It holds none of the launcher's stdio: /dev/null twice and its own log.
+            func target(_ fd: Int) -> String {
+                var buf = [CChar](repeating: 0, count: 4096)
+                let n = readlink("/proc/\(shim)/fd/\(fd)", &buf, buf.count - 1)
+                return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+            }
+            #expect(target(0) == "/dev/null")
+            #expect(target(1) == "/dev/null")
+            #expect(target(2) == "\(h.base)/run/containers/\(id)/shim.log")
+        }
+    }
+
+    @Test func aContainerOverItsMemoryLimitIsOOMKilled() async throws {
+        try await Harness.with { h in
+            // The shell keeps the command substitution's output in memory: far over 16 MiB.
+            let (_, id) = try await h.runContainer(["sh", "-c", "x=$(cat /dev/zero | head -c 200000000 | tr '\\0' a); echo survived"]) { c in
+                c.linux.resources.memoryLimitInBytes = 16 << 20
+            }
+            #expect(try await eventually(seconds: 60) { try await h.runtime.containerStatus(id).state == .exited })
+            let status = try await h.runtime.containerStatus(id)
+            #expect(status.reason == "OOMKilled")
+            #expect(status.exitCode == 128 + SIGKILL)
+        }
+    }
 }
