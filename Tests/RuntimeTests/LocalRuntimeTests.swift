@@ -232,4 +232,29 @@ struct LocalRuntimeTests {
             #expect(status.exitCode == 128 + SIGKILL)
         }
     }
+
+    @Test func aContainerWhoseShimWasKilledIsUnknownAndStillRemovable() async throws {
+        try await Harness.with { h in
+            let (_, id) = try await h.runContainer(["sleep", "1000"])
+            let pids = try FS.readString("\(h.base)/run/containers/\(id)/pids").split(separator: " ")
+            let pid = try #require(Int32(pids[0])), shim = try #require(Int32(pids[2]))
+            #expect(kill(shim, SIGKILL) == 0)
+            #expect(kill(pid, SIGKILL) == 0)
+            #expect(try await eventually { Proc.startTime(pid) == nil && Proc.startTime(shim) == nil })
+            let status = try await h.runtime.containerStatus(id)
+            #expect(status.state == .unknown)
+            #expect(status.reason == "Unknown")
+            try await h.runtime.removeContainer(id)
+            #expect(!mountTable().contains(id))
+        }
+    }
+
+    @Test func versionNamesTheOCIRuntime() async throws {
+        try await Harness.with { h in
+            let v = try await h.runtime.version()
+            #expect(v.runtimeName == "swkube")
+            #expect(v.runtimeVersion != "unknown")
+            #expect(v.runtimeApiVersion == "v1")
+        }
+    }
 }
