@@ -28,9 +28,14 @@ let package = Package(
         .executableTarget(
             name: "swkubectl",
             dependencies: [
-                "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
+                "KubeCtl", "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // swkubectl's commands and output formatting, as a library so golden tests can run them.
+        .target(name: "KubeCtl", dependencies: [
+            "StateStore", "SwkSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // The executor: synchronous, Foundation-free, fully static for start-up speed.
         .executableTarget(
             name: "swkube-runc",
@@ -55,7 +60,7 @@ let package = Package(
         // MARK: layer 3, images and container lifecycle
         .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CArchive", "CCrypto"]),
+        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CArchive", "CCrypto"]),
 
         // MARK: layer 4, the executor
         .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
@@ -75,8 +80,10 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
+        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
     ],
     swiftLanguageModes: [.v6]

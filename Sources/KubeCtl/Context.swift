@@ -1,0 +1,92 @@
+import Glibc
+import StateStore
+import SwkSupport
+
+/// What a command's output depends on besides the database, injected so golden tests are exact.
+public struct Context: Sendable {
+    /// Unix nanoseconds.
+    public var now: Int64
+    /// The node name shown by `-o wide` and `describe`.
+    public var hostname: String
+    /// Seconds east of UTC at a given Unix time (for `describe`'s local times).
+    public var utcOffset: @Sendable (Int64) -> Int
+    /// Whether a process with this pid exists (checks the daemon's heartbeat pid).
+    public var isProcessAlive: @Sendable (Int32) -> Bool
+
+    public init(now: Int64, hostname: String, utcOffset: @escaping @Sendable (Int64) -> Int,
+                isProcessAlive: @escaping @Sendable (Int32) -> Bool) {
+        self.now = now
+        self.hostname = hostname
+        self.utcOffset = utcOffset
+        self.isProcessAlive = isProcessAlive
+    }
+
+    /// The real clock, host name, local time zone and process table.
+    public static func system() -> Context {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : "localhost"
+        return Context(
+            now: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec),
+            hostname: host,
+            utcOffset: { t in
+                var secs = time_t(t / 1_000_000_000)
+                var tm = tm()
+                return localtime_r(&secs, &tm) == nil ? 0 : Int(tm.tm_gmtoff)
+            },
+            isProcessAlive: { pid in kill(pid, 0) == 0 || errno == EPERM })
+    }
+}
+
+/// A command's result: what to print where, and the exit status.
+public struct Output: Equatable, Sendable {
+    public var stdout: String = ""
+    public var stderr: String = ""
+    public var exitCode: Int32 = 0
+
+    public init(stdout: String = "", stderr: String = "", exitCode: Int32 = 0) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exitCode = exitCode
+    }
+}
+
+/// Paths every command shares (`--root-dir`, `--pod-manifest-path`).
+public struct Paths: Sendable, Equatable {
+    public static let defaultRootDir = "/var/lib/swkube"
+    public static let defaultManifestDir = "/etc/swkube/pods"
+
+    public var rootDir: String
+    public var manifestDir: String
+
+    public init(rootDir: String = defaultRootDir, manifestDir: String = defaultManifestDir) {
+        self.rootDir = rootDir
+        self.manifestDir = manifestDir
+    }
+
+    public var statePath: String { StateStore.databasePath(rootDir: rootDir) }
+
+    /// The state database, read-only: the CLI never writes it.
+    func openState() throws(SwkError) -> StateStore {
+        try StateStore(path: statePath, readOnly: true)
+    }
+}
+
+/// `warning: swkubelet is not running (last seen 3m ago)` when the heartbeat is stale or its
+/// process is gone; nil while the daemon is alive.
+func daemonWarning(_ store: StateStore, _ ctx: Context) throws(SwkError) -> String? {
+    guard let hb = try store.daemonHeartbeat() else {
+        return "warning: swkubelet is not running (it never reported)\n"
+    }
+    let stale = ctx.now - hb.at > StateStore.heartbeatStaleAfterNanos
+    if !stale && ctx.isProcessAlive(hb.pid) { return nil }
+    return "warning: swkubelet is not running (last seen \(TimeText.since(hb.at, now: ctx.now)) ago)\n"
+}
+
+/// Manifest errors as `error: <file>:<line>: <msg>` lines, so a broken file shows up wherever
+/// the operator looks at pods.
+func manifestErrorLines(_ errors: [ManifestErrorRecord]) -> String {
+    errors.map { "error: \($0.file):\($0.line): \($0.message)\n" }.joined()
+}

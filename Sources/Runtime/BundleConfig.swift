@@ -1,0 +1,171 @@
+import CRI
+import Glibc
+
+/// The OCI runtime spec's config.json (runtime-spec v1.0.2 field names), reduced to what swkube
+/// writes. Optional fields are left out of the JSON when nil. It is accepted by runc, crun and
+/// swkube-runc alike.
+struct BundleConfig: Codable, Equatable {
+    var ociVersion = "1.0.2"
+    var process: Process
+    var root: Root
+    var hostname: String?
+    var mounts: [Mount]
+    var linux: Linux
+
+    struct Process: Codable, Equatable {
+        var terminal = false
+        var user: User
+        var args: [String]
+        var env: [String]
+        var cwd: String
+        var capabilities: Capabilities
+        var rlimits: [Rlimit]
+        var noNewPrivileges = false
+    }
+    struct User: Codable, Equatable {
+        var uid: UInt32
+        var gid: UInt32
+        var additionalGids: [UInt32]?
+    }
+    struct Capabilities: Codable, Equatable {
+        var bounding: [String]
+        var effective: [String]
+        var permitted: [String]
+    }
+    struct Rlimit: Codable, Equatable {
+        var type: String
+        var hard: UInt64
+        var soft: UInt64
+    }
+    struct Root: Codable, Equatable {
+        var path: String
+        var readonly: Bool
+    }
+    struct Mount: Codable, Equatable {
+        var destination: String
+        var type: String
+        var source: String
+        var options: [String]
+    }
+    struct Linux: Codable, Equatable {
+        var resources: Resources
+        var cgroupsPath: String
+        var namespaces: [Namespace]
+        var maskedPaths: [String]
+        var readonlyPaths: [String]
+    }
+    struct Namespace: Codable, Equatable {
+        var type: String
+        var path: String?
+    }
+    struct Resources: Codable, Equatable {
+        var devices: [DeviceRule]
+        var memory: Memory?
+        var cpu: CPU?
+    }
+    struct DeviceRule: Codable, Equatable {
+        var allow: Bool
+        var access: String
+    }
+    struct Memory: Codable, Equatable {
+        var limit: Int64
+    }
+    struct CPU: Codable, Equatable {
+        var shares: UInt64?
+        var quota: Int64?
+        var period: UInt64?
+    }
+}
+
+extension BundleConfig {
+    /// containerd's CRI default capability set for unprivileged containers.
+    static let defaultCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ]
+    /// containerd's (and kubelet's default procMount) masked and read-only paths.
+    static let defaultMaskedPaths = [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+        "/sys/devices/virtual/powercap", "/proc/scsi",
+    ]
+    static let defaultReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+    static let standardMounts: [Mount] = [
+        Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+        Mount(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+        Mount(destination: "/dev/pts", type: "devpts", source: "devpts",
+              options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+        Mount(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+        Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+        Mount(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+        Mount(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
+    ]
+
+    /// Everything a container's config.json is made from, gathered by the caller.
+    struct Inputs {
+        var args: [String]
+        var env: [String]
+        var cwd: String
+        var user: ProcessSpec.User
+        var hostname: String
+        /// The pod runs in the host's pid namespace (`hostPID`).
+        var hostPID = false
+        /// Namespace kind (`network`, `ipc`, `uts`) → pinned file; a kind absent here is the host's.
+        var sharedNamespaces: [String: String]
+        var cgroupsPath: String
+        var resources: LinuxContainerResources
+        var mounts: [CRI.Mount]
+        /// /etc/hostname, /etc/hosts, /etc/resolv.conf of the sandbox → their files on the host.
+        var etcFiles: [(String, String)]
+    }
+
+    static func make(_ i: Inputs) -> BundleConfig {
+        var namespaces = i.hostPID ? [Namespace(type: "mount")] : [Namespace(type: "pid"), Namespace(type: "mount")]
+        for kind in ["network", "ipc", "uts"] {
+            if let path = i.sharedNamespaces[kind] { namespaces.append(Namespace(type: kind, path: path)) }
+        }
+        var mounts = standardMounts
+        for (dest, source) in i.etcFiles {
+            mounts.append(Mount(destination: dest, type: "bind", source: source, options: ["rbind", "rprivate", "rw"]))
+        }
+        for m in i.mounts {
+            mounts.append(Mount(destination: m.containerPath, type: "bind", source: m.hostPath,
+                                options: ["rbind", "rprivate", m.readonly ? "ro" : "rw"]))
+        }
+        let r = i.resources
+        var cpu = CPU()
+        if r.cpuShares > 0 { cpu.shares = UInt64(r.cpuShares) }
+        if r.cpuQuota > 0 { cpu.quota = r.cpuQuota }
+        if r.cpuPeriod > 0 { cpu.period = UInt64(r.cpuPeriod) }
+        let caps = defaultCapabilities
+        return BundleConfig(
+            process: Process(
+                user: User(uid: i.user.uid, gid: i.user.gid,
+                           additionalGids: i.user.additionalGids.isEmpty ? nil : i.user.additionalGids),
+                args: i.args, env: i.env, cwd: i.cwd,
+                capabilities: Capabilities(bounding: caps, effective: caps, permitted: caps),
+                rlimits: [noFileLimit()]),
+            root: Root(path: "rootfs", readonly: false),
+            hostname: i.hostname.isEmpty ? nil : i.hostname,
+            mounts: mounts,
+            linux: Linux(
+                resources: Resources(devices: [DeviceRule(allow: false, access: "rwm")],
+                                     memory: r.memoryLimitInBytes > 0 ? Memory(limit: r.memoryLimitInBytes) : nil,
+                                     cpu: cpu == CPU() ? nil : cpu),
+                cgroupsPath: i.cgroupsPath, namespaces: namespaces,
+                maskedPaths: defaultMaskedPaths, readonlyPaths: defaultReadonlyPaths))
+    }
+
+    /// NOFILE 1024:1024, but never above our own hard limit: raising it needs CAP_SYS_RESOURCE,
+    /// which edge hosts (and this CI machine) may not grant.
+    static func noFileLimit() -> Rlimit {
+        var current = rlimit()
+        var limit: UInt64 = 1024
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &current) == 0, UInt64(current.rlim_max) < limit {
+            limit = UInt64(current.rlim_max)
+        }
+        return Rlimit(type: "RLIMIT_NOFILE", hard: limit, soft: limit)
+    }
+}

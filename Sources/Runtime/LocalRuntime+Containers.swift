@@ -1,0 +1,191 @@
+import CRI
+import Glibc
+import SwkSupport
+
+extension LocalRuntime {
+    public func createContainer(_ podSandboxId: String, _ container: ContainerConfig,
+                                _ sandboxConfig: PodSandboxConfig) async throws -> String {
+        let what = "create container \(container.metadata.name) in sandbox \(podSandboxId)"
+        guard let sandbox = sandboxes[podSandboxId] else { throw SwkError(.notFound, "\(what): no such pod sandbox") }
+        guard sandbox.state == .ready else { throw SwkError(.failedPrecondition, "\(what): the sandbox is not ready") }
+        let image: RuntimeImage
+        do { image = try await config.images.runtimeImage(for: container.image.image) } catch {
+            throw SwkError.wrap(error, "\(what): image \(container.image.image)")
+        }
+        guard let stopSignal = ProcessSpec.signal(image.stopSignal) else {
+            throw SwkError(.invalidArgument, "\(what): image \(container.image.image) has unknown StopSignal \"\(image.stopSignal)\"")
+        }
+        let id = try RuntimeIDs.make()
+        let dir = layout.containerDir(id), layer = layout.layerDir(id)
+        do {
+            try FS.makeDirectories("\(dir)/rootfs", mode: 0o711)
+            try FS.makeDirectories("\(layer)/upper", mode: 0o755)
+            try FS.makeDirectories("\(layer)/work", mode: 0o700)
+            try Mounts.overlay(lowerDirs: image.lowerDirs, upper: "\(layer)/upper", work: "\(layer)/work", target: "\(dir)/rootfs")
+            let args = ProcessSpec.arguments(image: image, command: container.command, args: container.args)
+            guard !args.isEmpty else { throw SwkError(.invalidArgument, "no command: the image has no Entrypoint or Cmd and the container sets none") }
+            let sandboxDir = layout.sandboxDir(podSandboxId)
+            let bundle = BundleConfig.make(.init(
+                args: args,
+                env: ProcessSpec.environment(image: image.env, config: container.envs, hostname: sandbox.hostname),
+                cwd: ProcessSpec.workingDirectory(config: container.workingDir, image: image.workingDir),
+                user: try ProcessSpec.user(image.user, rootfs: "\(dir)/rootfs"),
+                hostname: sandbox.namespaces["uts"] == nil ? "" : sandbox.hostname,
+                hostPID: sandbox.config.linux.namespaceOptions.pid == .node,
+                sharedNamespaces: sandbox.namespaces,
+                cgroupsPath: "\(Self.podCgroup(sandbox))/\(id)",
+                resources: container.linux.resources,
+                mounts: container.mounts,
+                etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
+                           ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")]))
+            try JSONFile.write(bundle, to: "\(dir)/config.json")
+            let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
+                ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"
+            try FS.makeDirectories(FS.dirname(of: logPath))
+            let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: container, imageRef: image.id,
+                                         createdAt: config.clock.nowNanoseconds(), startedAt: 0,
+                                         logPath: logPath, stopSignal: stopSignal)
+            try JSONFile.write(record, to: "\(dir)/container.json")
+            try launchShim(id: id, logPath: logPath)
+            containers[id] = record
+            return id
+        } catch {
+            try? cleanUp(id)
+            throw SwkError.wrap(error, "\(what) (\(id))")
+        }
+    }
+
+    /// Runs `swkube-shim`; it returns once the OCI runtime's `create` succeeded or failed.
+    private func launchShim(id: String, logPath: String) throws(SwkError) {
+        let dir = layout.containerDir(id)
+        let out = try Spawn.run([config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
+                                 "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir])
+        guard out.status == 0 else {
+            let said = (out.stderr + out.stdout).split(separator: "\n").joined(separator: "; ")
+            throw SwkError(.system, said.isEmpty ? "swkube-shim exited with status \(out.status)" : said)
+        }
+    }
+
+    public func startContainer(_ containerId: String) async throws {
+        guard var record = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
+        let dir = layout.containerDir(containerId)
+        guard record.startedAt == 0, case .alive = ShimFiles.observe(dir) else {
+            throw SwkError(.failedPrecondition, "start container \(containerId): it is not in the created state")
+        }
+        let out = try Spawn.run([config.runtimePath, "--root", config.runtimeRoot, "start", containerId])
+        guard out.status == 0 else {
+            throw SwkError(.system, "start container \(containerId): \(config.runtimePath) start exited with status \(out.status): \(out.stderr)")
+        }
+        record.startedAt = config.clock.nowNanoseconds()
+        try JSONFile.write(record, to: "\(dir)/container.json")
+        containers[containerId] = record
+    }
+
+    public func stopContainer(_ containerId: String, timeout: Int64) async throws {
+        guard let record = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
+        let dir = layout.containerDir(containerId)
+        // A container never started is blocked inside the runtime: only SIGKILL means anything.
+        if timeout > 0, record.startedAt != 0 {
+            guard signal(dir, record.stopSignal) else { return }
+            if await waitForExit(dir, seconds: timeout) { return }
+        }
+        guard signal(dir, SIGKILL) else { return }
+        // SIGKILL cannot be caught; the bound only covers a wedged kernel or shim.
+        if !(await waitForExit(dir, seconds: 30)) {
+            throw SwkError(.unavailable, "stop container \(containerId): still running 30 s after SIGKILL")
+        }
+    }
+
+    public func removeContainer(_ containerId: String) async throws {
+        guard containers[containerId] != nil else { return }
+        try await stopContainer(containerId, timeout: 0)
+        try cleanUp(containerId)
+        containers[containerId] = nil
+    }
+
+    /// Deletes the runtime's container (and with it the cgroup), the rootfs mount, the bundle and
+    /// the writable layer. Each step tolerates what is already gone.
+    private func cleanUp(_ id: String) throws(SwkError) {
+        let out = try Spawn.run([config.runtimePath, "--root", config.runtimeRoot, "delete", "--force", id])
+        guard out.status == 0 else {
+            throw SwkError(.system, "delete container \(id): \(config.runtimePath) delete exited with status \(out.status): \(out.stderr)")
+        }
+        let dir = layout.containerDir(id)
+        try Mounts.unmount("\(dir)/rootfs")
+        try FS.removeTree(dir)
+        try FS.removeTree(layout.layerDir(id))
+    }
+
+    /// Sends `sig` to the container's init if it is still that process; false when it is gone.
+    private func signal(_ dir: String, _ sig: Int32) -> Bool {
+        switch ShimFiles.observe(dir) {
+        case .alive(let pid):
+            // observe() checked the start time just now, so the pid is not a reused one.
+            return kill(pid, sig) == 0 || errno != ESRCH
+        case .exiting: return true
+        case .notCreated, .exited, .lost: return false
+        }
+    }
+
+    /// Polls the shim's files until the exit is recorded (or the shim is lost); false on timeout.
+    private func waitForExit(_ dir: String, seconds: Int64) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            switch ShimFiles.observe(dir) {
+            case .alive, .exiting: break
+            case .notCreated, .exited, .lost: return true
+            }
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    public func listContainers(_ filter: ContainerFilter?) async throws -> [Container] {
+        containers.values.filter { r in
+            guard let filter else { return true }
+            return (filter.id.map { $0 == r.id } ?? true)
+                && (filter.podSandboxId.map { $0 == r.podSandboxId } ?? true)
+                && r.config.labels.matches(filter.labelSelector)
+        }
+        .sorted { $0.createdAt < $1.createdAt }
+        .map { r in
+            var c = Container(id: r.id, podSandboxId: r.podSandboxId, metadata: r.config.metadata, image: r.config.image,
+                              imageRef: r.imageRef, state: status(of: r).state, createdAt: r.createdAt)
+            c.labels = r.config.labels
+            c.annotations = r.config.annotations
+            return c
+        }
+    }
+
+    public func containerStatus(_ containerId: String) async throws -> ContainerStatus {
+        guard let r = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
+        return status(of: r)
+    }
+
+    /// The CRI status derived from the record and the shim's files.
+    func status(of r: ContainerRecord) -> ContainerStatus {
+        var s = ContainerStatus(id: r.id, metadata: r.config.metadata, state: .created, createdAt: r.createdAt, image: r.config.image)
+        s.imageRef = r.imageRef
+        s.labels = r.config.labels
+        s.annotations = r.config.annotations
+        s.logPath = r.logPath
+        s.startedAt = r.startedAt
+        switch ShimFiles.observe(layout.containerDir(r.id)) {
+        case .alive(let pid):
+            s.state = r.startedAt == 0 ? .created : .running
+            s.pid = pid
+        case .exiting:
+            s.state = r.startedAt == 0 ? .created : .running
+        case .exited(let e):
+            s.state = .exited
+            s.exitCode = e.exitCode
+            s.finishedAt = e.finishedAt
+            s.reason = e.oomKilled ? "OOMKilled" : e.exitCode == 0 ? "Completed" : "Error"
+        case .notCreated, .lost:
+            s.state = .unknown
+            s.reason = "Unknown"
+            s.message = "the container's monitor (swkube-shim) exited without recording its exit"
+        }
+        return s
+    }
+}

@@ -1,0 +1,164 @@
+import CRI
+import Glibc
+@testable import Runtime
+import SwkSupport
+import Testing
+
+/// Everything the end-to-end tests need: the executor under test, the shim, root, overlayfs.
+enum TestEnvironment {
+    /// The OCI runtime under test: `SWKUBE_TEST_RUNTIME` (e.g. `.build/debug/swkube-runc`), else
+    /// Debian's runc.
+    static let runtimePath = getenv("SWKUBE_TEST_RUNTIME").map { String(cString: $0) } ?? "/usr/sbin/runc"
+
+    /// `SWKUBE_TEST_SHIM`, else the `swkube-shim` built beside the test bundle.
+    static let shimPath: String = {
+        if let p = getenv("SWKUBE_TEST_SHIM") { return String(cString: p) }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        var dir = FS.dirname(of: exe)
+        // The test binary may sit inside a `.xctest` bundle directory.
+        if dir.hasSuffix(".xctest") { dir = FS.dirname(of: dir) }
+        return "\(dir)/swkube-shim"
+    }()
+
+    static var canRunContainers: Bool {
+        getuid() == 0 && access(runtimePath, X_OK) == 0 && access(shimPath, X_OK) == 0 && access("/bin/busybox", R_OK) == 0
+    }
+    static let skipReason: Comment = "needs root, /bin/busybox, an OCI runtime (SWKUBE_TEST_RUNTIME, default /usr/sbin/runc) and a built swkube-shim"
+}
+
+/// A fixed wall clock, so tests can see that timestamps come from the injected clock.
+struct FixedClock: WallClock {
+    let now: Int64
+    func nowNanoseconds() -> Int64 { now }
+}
+
+/// Serves one busybox directory as every image; unknown references are `.notFound`.
+struct BusyboxImages: ImageProvider {
+    let rootfs: String
+    var image = RuntimeImage(id: "sha256:busybox-test", lowerDirs: [])
+
+    func runtimeImage(for reference: String) async throws -> RuntimeImage {
+        guard reference.hasPrefix("busybox") else { throw SwkError(.notFound, "image \(reference)") }
+        var i = image
+        i.lowerDirs = [rootfs]
+        return i
+    }
+}
+
+/// A temp directory with a busybox rootfs and a `LocalRuntime` on its own state directories.
+/// `tearDown` removes every sandbox through the runtime, then the directory.
+struct Harness {
+    static let clockNow: Int64 = 1_700_000_000_000_000_000
+    let base: String
+    let rootfs: String
+    let logDir: String
+    let podUID: String
+    let runtime: LocalRuntime
+
+    static func make(image: RuntimeImage? = nil) throws -> Harness {
+        var template = Array("/tmp/swkube-rt-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        let base = String(cString: p)
+        let rootfs = "\(base)/image"
+        try makeBusyboxRootfs(rootfs)
+        var images = BusyboxImages(rootfs: rootfs)
+        if let image { images.image = image }
+        let runtime = try makeRuntime(base: base, images: images)
+        return Harness(base: base, rootfs: rootfs, logDir: "\(base)/logs", podUID: "uid-\(FS.basename(of: base))", runtime: runtime)
+    }
+
+    /// A new runtime object on the same directories, as after a daemon restart.
+    func reopened() throws -> Harness {
+        var h = self
+        h = Harness(base: base, rootfs: rootfs, logDir: logDir, podUID: podUID,
+                    runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs)))
+        return h
+    }
+
+    static func makeRuntime(base: String, images: BusyboxImages) throws -> LocalRuntime {
+        try LocalRuntime(.init(rootDir: "\(base)/lib", runDir: "\(base)/run", runtimePath: TestEnvironment.runtimePath,
+                               shimPath: TestEnvironment.shimPath, images: images, clock: FixedClock(now: clockNow)))
+    }
+
+    static func makeBusyboxRootfs(_ root: String) throws {
+        for dir in ["bin", "etc", "tmp", "proc", "sys", "dev", "root"] { try FS.makeDirectories("\(root)/\(dir)") }
+        let bytes = try FS.readBytes("/bin/busybox")
+        try FS.writeAtomic("\(root)/bin/busybox", bytes, mode: 0o755)
+        for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep", "head", "tr"] {
+            symlink("busybox", "\(root)/bin/\(applet)")
+        }
+        try FS.writeAtomic("\(root)/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000::/:/bin/sh\n")
+        try FS.writeAtomic("\(root)/etc/group", "root:x:0:\nnogroup:x:65534:\napp:x:1000:\nvideo:x:44:app\n")
+    }
+
+    func sandboxConfig(name: String = "web") -> PodSandboxConfig {
+        var c = PodSandboxConfig(metadata: PodSandboxMetadata(name: name, uid: podUID, namespace: "default"))
+        c.logDirectory = logDir
+        c.labels = [KubeLabels.podName: name, "test": "runtime"]
+        return c
+    }
+
+    func containerConfig(name: String = "main", _ command: [String]) -> ContainerConfig {
+        var c = ContainerConfig(metadata: ContainerMetadata(name: name), image: ImageSpec(image: "busybox:test"))
+        c.command = command
+        c.logPath = "\(name)/0.log"
+        c.labels = [KubeLabels.containerName: name]
+        return c
+    }
+
+    /// Creates a sandbox and a started container running `command`.
+    func runContainer(_ command: [String], configure: (inout ContainerConfig) -> Void = { _ in })
+        async throws -> (sandbox: String, container: String) {
+        let sc = sandboxConfig()
+        let sandbox = try await runtime.runPodSandbox(sc)
+        var cc = containerConfig(command)
+        configure(&cc)
+        let container = try await runtime.createContainer(sandbox, cc, sc)
+        try await runtime.startContainer(container)
+        return (sandbox, container)
+    }
+
+    func tearDown() async {
+        for s in (try? await runtime.listPodSandbox(nil)) ?? [] {
+            do { try await runtime.removePodSandbox(s.id) } catch { print("tear down \(s.id): \(error)") }
+        }
+        try? FS.removeTree(base)
+    }
+
+    /// Runs `body` with a fresh harness and always tears it down.
+    static func with(image: RuntimeImage? = nil, _ body: (Harness) async throws -> Void) async throws {
+        let h = try make(image: image)
+        do {
+            try await body(h)
+        } catch {
+            await h.tearDown()
+            throw error
+        }
+        await h.tearDown()
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass (for external processes reaching a state).
+func eventually(seconds: Int = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+func mountTable() -> String { (try? FS.readString("/proc/self/mountinfo")) ?? "" }
+
+/// Parsed CRI log lines: (stream, tag, content).
+func criLogLines(_ path: String) throws -> [(stream: String, tag: String, text: String)] {
+    try FS.readString(path).split(separator: "\n").map { line in
+        let f = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        guard f.count == 4, f[0].hasSuffix("Z"), f[0].count == 30 else {
+            throw SwkError(.invalidArgument, "not a CRI log line: \(line)")
+        }
+        return (String(f[1]), String(f[2]), String(f[3]))
+    }
+}
