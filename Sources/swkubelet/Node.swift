@@ -20,7 +20,7 @@ struct Node {
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
         let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
-        let runtime = try LocalRuntime(configuration: LocalRuntime.Configuration(
+        let runtime = try LocalRuntime(LocalRuntime.Configuration(
             rootDir: settings.rootDir, runDir: settings.runDir, runtimePath: settings.runtime,
             shimPath: settings.shim, images: ImageStoreProvider(store: imageStore)))
         let controller = NodeController(

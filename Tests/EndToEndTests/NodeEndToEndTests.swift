@@ -122,14 +122,12 @@ struct NodeEndToEndTests {
 /// The host pid of the pod's container process, found through the runtime's state under run-dir.
 func containerPid(_ node: NodeHarness, pod: String) throws -> pid_t? {
     let json = try node.kubectl(["get", "pod", pod, "-o", "json"]).stdout
-    guard let range = json.range(of: "swkube://") else { return nil }
+    guard let range = json.firstRange(of: "swkube://") else { return nil }
     let id = String(json[range.upperBound...].prefix { $0.isHexDigit })
-    for candidate in ["\(node.run)/containers/\(id)/pid", "\(node.run)/containers/\(id)/init.pid"] {
-        if let text = try? FS.readString(candidate), let pid = pid_t(text.filter { $0.isNumber }) {
-            return pid
-        }
-    }
-    return nil
+    // The shim records `<init pid> <start time> <shim pid> <start time>` in the container's state dir.
+    guard let text = try? FS.readString("\(node.run)/containers/\(id)/pids"),
+          let first = text.split(separator: " ").first else { return nil }
+    return pid_t(first)
 }
 
 func jsonQuote(_ s: String) -> String {
