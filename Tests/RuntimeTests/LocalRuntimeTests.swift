@@ -257,4 +257,18 @@ struct LocalRuntimeTests {
             #expect(v.runtimeApiVersion == "v1")
         }
     }
+
+    @Test func theSandboxCgroupParentHoldsItsContainers() async throws {
+        try await Harness.with { h in
+            var sc = h.sandboxConfig()
+            sc.linux.cgroupParent = "/swkube/parent-\(h.podUID)"
+            let sandbox = try await h.runtime.runPodSandbox(sc)
+            let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
+            let pid = try await h.runtime.containerStatus(id).pid
+            let cgroups = try FS.readString("/proc/\(pid)/cgroup")
+            #expect(cgroups.contains("/swkube/parent-\(h.podUID)/\(id)"))
+            try await h.runtime.removePodSandbox(sandbox)
+            #expect(!FS.exists("/sys/fs/cgroup/pids/swkube/parent-\(h.podUID)"))
+        }
+    }
 }
