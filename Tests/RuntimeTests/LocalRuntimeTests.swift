@@ -271,4 +271,20 @@ struct LocalRuntimeTests {
             #expect(!FS.exists("/sys/fs/cgroup/pids/swkube/parent-\(h.podUID)"))
         }
     }
+
+    @Test func aCreatedContainerThatNeverStartedStopsAndIsRemoved() async throws {
+        try await Harness.with { h in
+            let sc = h.sandboxConfig()
+            let sandbox = try await h.runtime.runPodSandbox(sc)
+            let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
+            let created = try await h.runtime.containerStatus(id)
+            #expect(created.state == .created)
+            #expect(created.startedAt == 0)
+            try await h.runtime.stopContainer(id, timeout: 10)
+            #expect(try await h.runtime.containerStatus(id).state == .exited)
+            await #expect(throws: SwkError.self) { try await h.runtime.startContainer(id) }
+            try await h.runtime.removeContainer(id)
+            #expect(Proc.startTime(created.pid) == nil)
+        }
+    }
 }
