@@ -287,4 +287,15 @@ struct LocalRuntimeTests {
             #expect(Proc.startTime(created.pid) == nil)
         }
     }
+
+    @Test func theContainerIsPID1InThePodsNetworkWithLoopbackUp() async throws {
+        try await Harness.with { h in
+            let (_, id) = try await h.runContainer(["sh", "-c", "echo $$; ls /sys/class/net; cat /sys/class/net/lo/flags; cat /etc/hostname"])
+            #expect(try await eventually { try await h.runtime.containerStatus(id).state == .exited })
+            let status = try await h.runtime.containerStatus(id)
+            #expect(status.exitCode == 0)
+            // 0x9 = IFF_UP | IFF_LOOPBACK; `lo` is the only interface until CNI adds one.
+            #expect(try criLogLines(status.logPath).map(\.text) == ["1", "lo", "0x9", "web"])
+        }
+    }
 }
