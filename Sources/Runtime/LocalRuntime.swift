@@ -155,8 +155,11 @@ public actor LocalRuntime: RuntimeService {
         }
     }
 
-    /// The pod's parent cgroup, `/swkube/<pod uid>` (the sandbox id when the uid is unusable).
+    /// The pod's parent cgroup: the sandbox's `cgroupParent` if set, else `/swkube/<pod uid>` (the
+    /// sandbox id when the uid is unusable as a path element).
     static func podCgroup(_ r: SandboxRecord) -> String {
+        let parent = r.config.linux.cgroupParent
+        if !parent.isEmpty { return parent.hasPrefix("/") ? parent : "/\(parent)" }
         let uid = r.config.metadata.uid
         let usable = !uid.isEmpty && !uid.contains("/") && uid != "." && uid != ".."
         return "/swkube/\(usable ? uid : r.id)"

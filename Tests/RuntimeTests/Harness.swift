@@ -71,10 +71,8 @@ struct Harness {
 
     /// A new runtime object on the same directories, as after a daemon restart.
     func reopened() throws -> Harness {
-        var h = self
-        h = Harness(base: base, rootfs: rootfs, logDir: logDir, podUID: podUID,
-                    runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs)))
-        return h
+        Harness(base: base, rootfs: rootfs, logDir: logDir, podUID: podUID,
+                runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs)))
     }
 
     static func makeRuntime(base: String, images: BusyboxImages) throws -> LocalRuntime {

@@ -257,4 +257,45 @@ struct LocalRuntimeTests {
             #expect(v.runtimeApiVersion == "v1")
         }
     }
+
+    @Test func theSandboxCgroupParentHoldsItsContainers() async throws {
+        try await Harness.with { h in
+            var sc = h.sandboxConfig()
+            sc.linux.cgroupParent = "/swkube/parent-\(h.podUID)"
+            let sandbox = try await h.runtime.runPodSandbox(sc)
+            let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
+            let pid = try await h.runtime.containerStatus(id).pid
+            let cgroups = try FS.readString("/proc/\(pid)/cgroup")
+            #expect(cgroups.contains("/swkube/parent-\(h.podUID)/\(id)"))
+            try await h.runtime.removePodSandbox(sandbox)
+            #expect(!FS.exists("/sys/fs/cgroup/pids/swkube/parent-\(h.podUID)"))
+        }
+    }
+
+    @Test func aCreatedContainerThatNeverStartedStopsAndIsRemoved() async throws {
+        try await Harness.with { h in
+            let sc = h.sandboxConfig()
+            let sandbox = try await h.runtime.runPodSandbox(sc)
+            let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
+            let created = try await h.runtime.containerStatus(id)
+            #expect(created.state == .created)
+            #expect(created.startedAt == 0)
+            try await h.runtime.stopContainer(id, timeout: 10)
+            #expect(try await h.runtime.containerStatus(id).state == .exited)
+            await #expect(throws: SwkError.self) { try await h.runtime.startContainer(id) }
+            try await h.runtime.removeContainer(id)
+            #expect(Proc.startTime(created.pid) == nil)
+        }
+    }
+
+    @Test func theContainerIsPID1InThePodsNetworkWithLoopbackUp() async throws {
+        try await Harness.with { h in
+            let (_, id) = try await h.runContainer(["sh", "-c", "echo $$; ls /sys/class/net; cat /sys/class/net/lo/flags; cat /etc/hostname"])
+            #expect(try await eventually { try await h.runtime.containerStatus(id).state == .exited })
+            let status = try await h.runtime.containerStatus(id)
+            #expect(status.exitCode == 0)
+            // 0x9 = IFF_UP | IFF_LOOPBACK; `lo` is the only interface until CNI adds one.
+            #expect(try criLogLines(status.logPath).map(\.text) == ["1", "lo", "0x9", "web"])
+        }
+    }
 }
