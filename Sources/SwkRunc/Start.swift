@@ -55,7 +55,25 @@ enum StateCommand {
         let dir = try ctx.dir(id)
         let record = try dir.load()
         let state = record.ociState(record.status(in: dir, host: Cgroups.Host.detect()))
-        emit(try JSONOut.pretty(state) + "\n")
+        emit(StateJSON.render(state) + "\n")
         return 0
+    }
+}
+
+/// The state document in runc's field order and indentation (tools diff it against runc's).
+enum StateJSON {
+    static func render(_ s: State) -> String {
+        var lines = [
+            "  \"ociVersion\": \(JSONText.quote(s.ociVersion))", "  \"id\": \(JSONText.quote(s.id))",
+            "  \"pid\": \(s.pid)", "  \"status\": \(JSONText.quote(s.status))",
+            "  \"bundle\": \(JSONText.quote(s.bundle))", "  \"rootfs\": \(JSONText.quote(s.rootfs))",
+            "  \"created\": \(JSONText.quote(s.created))", "  \"owner\": \(JSONText.quote(s.owner))",
+        ]
+        if let annotations = s.annotations, !annotations.isEmpty {
+            let body = annotations.sorted { $0.key < $1.key }
+                .map { "    \(JSONText.quote($0.key)): \(JSONText.quote($0.value))" }.joined(separator: ",\n")
+            lines.append("  \"annotations\": {\n\(body)\n  }")
+        }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}"
     }
 }
