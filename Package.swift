@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
     ],
