@@ -149,7 +149,12 @@ final class TreeWriter {
         guard let targetName = target.last else {
             throw SwkError(.invalidArgument, "hardlink \(display) to the layer root")
         }
-        let targetDir = try openDirectory(Array(target.dropLast()), create: false)
+        let targetDir: Int32
+        do throws(SwkError) {
+            targetDir = try openDirectory(Array(target.dropLast()), create: false)
+        } catch {
+            throw error.context("hardlink \(display) to \(Self.display(target))")
+        }
         defer { if targetDir != rootFD { close(targetDir) } }
         var st = stat()
         guard fstatat(targetDir, targetName, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
