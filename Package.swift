@@ -40,7 +40,9 @@ let package = Package(
         .executableTarget(
             name: "swkube-runc",
             dependencies: ["SwkRunc"],
-            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+            // FoundationEssentials' static archive does not autolink its own dependencies (6.3).
+            linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),
+                            .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
         // The per-container monitor: reaps, logs, records the exit; outlives swkubelet.
         .executableTarget(
             name: "swkube-shim",
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
         .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "SwkSupport"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),

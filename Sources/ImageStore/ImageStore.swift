@@ -173,6 +173,8 @@ public final class ImageStore: Sendable {
             if let i = images.firstIndex(where: { $0.manifestDigest == r.manifestDigest }) {
                 images[i].names = Array(Set(images[i].names + r.names)).sorted()
             } else {
+                var r = r
+                r.names.sort()
                 images.append(r)
             }
         }
@@ -247,7 +249,7 @@ public final class ImageStore: Sendable {
             if doomed != name, Glibc.rename("\(snapshotsDir)/\(name)", "\(snapshotsDir)/\(doomed)") != 0 {
                 throw .errno("move snapshot \(name) out of \(snapshotsDir)")
             }
-            try FS.removeTree("\(snapshotsDir)/\(doomed)")
+            try removeSnapshotTree("\(snapshotsDir)/\(doomed)")
         }
     }
 }

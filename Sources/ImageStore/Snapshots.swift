@@ -34,7 +34,7 @@ extension ImageStore {
             try LayerUnpack.unpack(blob: try content.path(layer.digest), into: "\(tmp)/fs", diffID: diffID)
             guard rename(tmp, dir) == 0 else { throw .errno("rename snapshot \(tmp) to \(dir)") }
         } catch {
-            try? FS.removeTree(tmp)
+            try? removeSnapshotTree(tmp)
             throw error.context("unpack layer \(layer.digest)")
         }
     }

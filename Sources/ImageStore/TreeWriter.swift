@@ -20,6 +20,8 @@ import SwkSupport
 /// user database never applies), modes, times and xattrs are kept; `trusted.overlay.*` xattrs from
 /// the layer itself are dropped so a layer cannot steer overlayfs.
 final class TreeWriter {
+    /// Path components as raw bytes, each NUL-terminated so it can be handed to C as is (entry
+    /// names need not be UTF-8).
     typealias Path = [[UInt8]]
 
     let root: String
@@ -45,7 +47,7 @@ final class TreeWriter {
         guard let raw = archive_entry_pathname(entry) ?? archive_entry_pathname_utf8(entry) else {
             throw SwkError(.invalidArgument, "layer entry without a path")
         }
-        var path = try Self.clean(raw)
+        let path = try Self.clean(raw)
         let display = Self.display(path)
         guard let name = path.last else {
             // "./": the root directory's own metadata.
@@ -77,7 +79,6 @@ final class TreeWriter {
             defer { close(fd) }
             guard fchown(fd, uid, gid) == 0 else { throw .errno("chown \(display) in \(root)") }
             try setXattrs(fd, entry, display)
-            path = path.filter { _ in true }
             recordDirectory(path, entry)
         case S_IFREG:
             try removeExisting(parent, name, display)
@@ -124,11 +125,10 @@ final class TreeWriter {
     // MARK: entry kinds
 
     private static let whiteoutPrefix = Array(".wh.".utf8)
-    private static let opaqueName = Array(".wh.".utf8)
 
     private func writeWhiteout(_ path: Path, name: [UInt8]) throws(SwkError) {
         let dirPath = Array(path.dropLast())
-        if name == Array(".wh..opq".utf8) {
+        if name == Array(".wh..opq".utf8) + [0] {
             let fd = try parentFD(dirPath)
             let value: [UInt8] = [UInt8(ascii: "y")]
             guard swk_fsetxattr(fd, "trusted.overlay.opaque", value, 1, 0) == 0 else {
@@ -136,7 +136,7 @@ final class TreeWriter {
             }
             return
         }
-        guard !name.isEmpty, name != [UInt8(ascii: ".")], name != [UInt8(ascii: "."), UInt8(ascii: ".")] else {
+        guard name != [0], name != Array(".".utf8) + [0], name != Array("..".utf8) + [0] else {
             throw SwkError(.invalidArgument, "invalid whiteout \(Self.display(path))")
         }
         let display = Self.display(dirPath + [name])
@@ -149,7 +149,12 @@ final class TreeWriter {
         guard let targetName = target.last else {
             throw SwkError(.invalidArgument, "hardlink \(display) to the layer root")
         }
-        let targetDir = try openDirectory(Array(target.dropLast()), create: false)
+        let targetDir: Int32
+        do throws(SwkError) {
+            targetDir = try openDirectory(Array(target.dropLast()), create: false)
+        } catch {
+            throw error.context("hardlink \(display) to \(Self.display(target))")
+        }
         defer { if targetDir != rootFD { close(targetDir) } }
         var st = stat()
         guard fstatat(targetDir, targetName, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -277,13 +282,13 @@ final class TreeWriter {
                 }
                 continue
             }
-            out.append(Array(part))
+            out.append(Array(part) + [0])
         }
         return out
     }
 
     static func display(_ path: Path) -> String {
-        path.isEmpty ? "/" : path.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+        path.isEmpty ? "/" : path.map { String(decoding: $0.dropLast(), as: UTF8.self) }.joined(separator: "/")
     }
 
     private static func times(_ entry: OpaquePointer) -> [timespec] {

@@ -4,6 +4,10 @@
 /// Conventions: a field Kubernetes defaults is non-optional here and holds the default after
 /// decoding (namespace `default`, restartPolicy `Always`, imagePullPolicy by tag…); a field with no
 /// default is optional; lists are non-optional and empty when absent.
+///
+/// Decoding (`init(from:)`) applies the defaults and rejects fields swkube cannot honour;
+/// `validate()` (Validation.swift) checks the rules the API server checks; `ManifestParser` does
+/// both for a file. Encoding omits empty values, as `kubectl get -o json` does.
 public struct Pod: Sendable, Equatable, Hashable {
     public var apiVersion: String = "v1"
     public var kind: String = "Pod"
@@ -30,16 +34,23 @@ public struct ObjectMeta: Sendable, Equatable, Hashable {
     }
 }
 
-public enum RestartPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum RestartPolicy: String, Sendable, Equatable, Hashable, CaseIterable, KubeEnum {
     case always = "Always"
     case onFailure = "OnFailure"
     case never = "Never"
 }
 
-public enum PullPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum PullPolicy: String, Sendable, Equatable, Hashable, CaseIterable, KubeEnum {
     case always = "Always"
     case ifNotPresent = "IfNotPresent"
     case never = "Never"
+}
+
+public enum DNSPolicy: String, Sendable, Equatable, Hashable, CaseIterable, KubeEnum {
+    case clusterFirstWithHostNet = "ClusterFirstWithHostNet"
+    case clusterFirst = "ClusterFirst"
+    case `default` = "Default"
+    case none = "None"
 }
 
 public struct PodSpec: Sendable, Equatable, Hashable {
@@ -49,9 +60,13 @@ public struct PodSpec: Sendable, Equatable, Hashable {
     public var terminationGracePeriodSeconds: Int64 = 30
     public var activeDeadlineSeconds: Int64?
     public var hostname: String?
+    public var subdomain: String?
     public var hostNetwork: Bool = false
     public var hostPID: Bool = false
     public var hostIPC: Bool = false
+    public var dnsPolicy: DNSPolicy = .clusterFirst
+    public var dnsConfig: PodDNSConfig?
+    public var securityContext: PodSecurityContext?
     public var volumes: [Volume] = []
 
     public init(containers: [Container] = []) {
@@ -59,109 +74,190 @@ public struct PodSpec: Sendable, Equatable, Hashable {
     }
 }
 
-public struct Container: Sendable, Equatable, Hashable {
-    public var name: String
-    public var image: String
-    public var imagePullPolicy: PullPolicy = .ifNotPresent
-    public var command: [String] = []
-    public var args: [String] = []
-    public var workingDir: String?
-    public var env: [EnvVar] = []
-    public var ports: [ContainerPort] = []
-    public var resources: ResourceRequirements = .init()
-    public var volumeMounts: [VolumeMount] = []
+public struct PodDNSConfig: Sendable, Equatable, Hashable {
+    public var nameservers: [String] = []
+    public var searches: [String] = []
+    public var options: [PodDNSConfigOption] = []
 
-    public init(name: String, image: String) {
-        self.name = name
-        self.image = image
-    }
+    public init() {}
 }
 
-public struct EnvVar: Sendable, Equatable, Hashable {
+public struct PodDNSConfigOption: Sendable, Equatable, Hashable {
     public var name: String
-    public var value: String = ""
+    public var value: String?
 
-    public init(name: String, value: String = "") {
+    public init(name: String, value: String? = nil) {
         self.name = name
         self.value = value
     }
 }
 
-public struct ContainerPort: Sendable, Equatable, Hashable {
-    public var name: String?
-    public var containerPort: Int32
-    public var hostPort: Int32?
-    public var `protocol`: String = "TCP"
-
-    public init(containerPort: Int32) {
-        self.containerPort = containerPort
-    }
-}
-
-/// requests/limits as Kubernetes writes them (`500m`, `128Mi`), plus their parsed values.
-public struct ResourceRequirements: Sendable, Equatable, Hashable {
-    public var limits: [String: Quantity] = [:]
-    public var requests: [String: Quantity] = [:]
+/// Pod-level security settings; a container's own `securityContext` overrides the shared fields.
+public struct PodSecurityContext: Sendable, Equatable, Hashable {
+    public var runAsUser: Int64?
+    public var runAsGroup: Int64?
+    public var runAsNonRoot: Bool?
+    public var fsGroup: Int64?
+    public var supplementalGroups: [Int64] = []
+    public var sysctls: [Sysctl] = []
+    public var seccompProfile: SeccompProfile?
 
     public init() {}
-
-    /// The memory limit in bytes, if set.
-    public var memoryLimitBytes: Int64? { limits["memory"]?.value }
-    /// The cpu limit in millicores, if set.
-    public var cpuLimitMillis: Int64? { limits["cpu"]?.milliValue }
 }
 
-/// A Kubernetes resource quantity: the text as written and its value.
-public struct Quantity: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var text: String
-    /// The value in base units, rounded up (bytes for memory, cores for cpu).
-    public var value: Int64
-    /// The value ×1000, rounded up (millicores for cpu).
-    public var milliValue: Int64
+public struct Sysctl: Sendable, Equatable, Hashable {
+    public var name: String
+    public var value: String
 
-    public init(text: String, value: Int64, milliValue: Int64) {
-        self.text = text
+    public init(name: String, value: String) {
+        self.name = name
         self.value = value
-        self.milliValue = milliValue
-    }
-
-    public var description: String { text }
-}
-
-public struct VolumeMount: Sendable, Equatable, Hashable {
-    public var name: String
-    public var mountPath: String
-    public var readOnly: Bool = false
-    public var subPath: String?
-
-    public init(name: String, mountPath: String) {
-        self.name = name
-        self.mountPath = mountPath
     }
 }
 
-public struct Volume: Sendable, Equatable, Hashable {
-    public var name: String
-    public var hostPath: HostPathVolumeSource?
-    public var emptyDir: EmptyDirVolumeSource?
+// MARK: Codable
 
-    public init(name: String) {
-        self.name = name
+extension Pod: Codable {
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try c.value(.apiVersion, default: "v1")
+        kind = try c.value(.kind, default: "Pod")
+        metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
+        spec = try c.decode(PodSpec.self, forKey: .spec)
+        try consume(decoder, ["status"])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(apiVersion, forKey: .apiVersion)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(spec, forKey: .spec)
     }
 }
 
-public struct HostPathVolumeSource: Sendable, Equatable, Hashable {
-    public var path: String
-    public var type: String?
+extension ObjectMeta: Codable {
+    enum CodingKeys: String, CodingKey { case name, namespace, labels, annotations, uid }
 
-    public init(path: String) {
-        self.path = path
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try rejectUnsupported(decoder, ["generateName"])
+        name = try c.value(.name, default: "")
+        namespace = try c.value(.namespace, default: "default")
+        labels = try c.map(.labels)
+        annotations = try c.map(.annotations)
+        // Set by the API server on a cluster; here derived from namespace/name by the parser.
+        try consume(decoder, ["uid", "creationTimestamp", "resourceVersion", "generation", "selfLink", "managedFields"])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(namespace, forKey: .namespace)
+        try c.encodeNonEmpty(labels, forKey: .labels)
+        try c.encodeNonEmpty(annotations, forKey: .annotations)
+        if !uid.isEmpty { try c.encode(uid, forKey: .uid) }
     }
 }
 
-public struct EmptyDirVolumeSource: Sendable, Equatable, Hashable {
-    public var medium: String?
-    public var sizeLimit: Quantity?
+extension PodSpec: Codable {
+    enum CodingKeys: String, CodingKey {
+        case containers, initContainers, restartPolicy, terminationGracePeriodSeconds, activeDeadlineSeconds
+        case hostname, subdomain, hostNetwork, hostPID, hostIPC, dnsPolicy, dnsConfig, securityContext, volumes
+    }
 
-    public init() {}
+    /// Pod-level fields whose effect swkube cannot provide on one node.
+    static let unsupported = ["ephemeralContainers", "overhead", "shareProcessNamespace", "hostAliases",
+                              "hostUsers", "runtimeClassName", "resourceClaims", "schedulingGates",
+                              "os", "readinessGates", "resources", "setHostnameAsFQDN"]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try rejectUnsupported(decoder, Self.unsupported)
+        containers = try c.list(.containers)
+        initContainers = try c.list(.initContainers)
+        restartPolicy = try c.value(.restartPolicy, default: .always)
+        terminationGracePeriodSeconds = try c.value(.terminationGracePeriodSeconds, default: 30)
+        activeDeadlineSeconds = try c.decodeIfPresent(Int64.self, forKey: .activeDeadlineSeconds)
+        hostname = try c.decodeIfPresent(String.self, forKey: .hostname)
+        subdomain = try c.decodeIfPresent(String.self, forKey: .subdomain)
+        hostNetwork = try c.value(.hostNetwork, default: false)
+        hostPID = try c.value(.hostPID, default: false)
+        hostIPC = try c.value(.hostIPC, default: false)
+        dnsPolicy = try c.value(.dnsPolicy, default: .clusterFirst)
+        dnsConfig = try c.decodeIfPresent(PodDNSConfig.self, forKey: .dnsConfig)
+        securityContext = try c.decodeIfPresent(PodSecurityContext.self, forKey: .securityContext)
+        volumes = try c.list(.volumes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(containers, forKey: .containers)
+        try c.encodeNonEmpty(initContainers, forKey: .initContainers)
+        try c.encode(restartPolicy, forKey: .restartPolicy)
+        try c.encode(terminationGracePeriodSeconds, forKey: .terminationGracePeriodSeconds)
+        try c.encodeIfPresent(activeDeadlineSeconds, forKey: .activeDeadlineSeconds)
+        try c.encodeIfPresent(hostname, forKey: .hostname)
+        try c.encodeIfPresent(subdomain, forKey: .subdomain)
+        try c.encodeIfTrue(hostNetwork, forKey: .hostNetwork)
+        try c.encodeIfTrue(hostPID, forKey: .hostPID)
+        try c.encodeIfTrue(hostIPC, forKey: .hostIPC)
+        try c.encode(dnsPolicy, forKey: .dnsPolicy)
+        try c.encodeIfPresent(dnsConfig, forKey: .dnsConfig)
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
+        try c.encodeNonEmpty(volumes, forKey: .volumes)
+    }
+}
+
+extension PodDNSConfig: Codable {
+    enum CodingKeys: String, CodingKey { case nameservers, searches, options }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        nameservers = try c.list(.nameservers)
+        searches = try c.list(.searches)
+        options = try c.list(.options)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeNonEmpty(nameservers, forKey: .nameservers)
+        try c.encodeNonEmpty(searches, forKey: .searches)
+        try c.encodeNonEmpty(options, forKey: .options)
+    }
+}
+
+extension PodDNSConfigOption: Codable {}
+extension Sysctl: Codable {}
+
+extension PodSecurityContext: Codable {
+    enum CodingKeys: String, CodingKey {
+        case runAsUser, runAsGroup, runAsNonRoot, fsGroup, supplementalGroups, sysctls, seccompProfile
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try rejectUnsupported(decoder, ["windowsOptions", "seLinuxOptions", "appArmorProfile", "fsGroupChangePolicy",
+                                        "supplementalGroupsPolicy", "seLinuxChangePolicy"])
+        runAsUser = try c.decodeIfPresent(Int64.self, forKey: .runAsUser)
+        runAsGroup = try c.decodeIfPresent(Int64.self, forKey: .runAsGroup)
+        runAsNonRoot = try c.decodeIfPresent(Bool.self, forKey: .runAsNonRoot)
+        fsGroup = try c.decodeIfPresent(Int64.self, forKey: .fsGroup)
+        supplementalGroups = try c.list(.supplementalGroups)
+        sysctls = try c.list(.sysctls)
+        seccompProfile = try c.decodeIfPresent(SeccompProfile.self, forKey: .seccompProfile)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(runAsUser, forKey: .runAsUser)
+        try c.encodeIfPresent(runAsGroup, forKey: .runAsGroup)
+        try c.encodeIfPresent(runAsNonRoot, forKey: .runAsNonRoot)
+        try c.encodeIfPresent(fsGroup, forKey: .fsGroup)
+        try c.encodeNonEmpty(supplementalGroups, forKey: .supplementalGroups)
+        try c.encodeNonEmpty(sysctls, forKey: .sysctls)
+        try c.encodeIfPresent(seccompProfile, forKey: .seccompProfile)
+    }
 }

@@ -7,7 +7,7 @@ struct TabWriter {
     var padding: Int
 
     /// kubectl's table printer (`get`).
-    static let table = TabWriter(minWidth: 10, padding: 3)
+    static let table = TabWriter(minWidth: 6, padding: 3)
     /// kubectl's `describe` writer.
     static let describe = TabWriter(minWidth: 0, padding: 2)
 

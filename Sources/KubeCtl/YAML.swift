@@ -77,19 +77,39 @@ func yamlScalar(_ s: String) -> String {
     return s
 }
 
-/// YAML 1.1 (go-yaml v2) reads these plain scalars as booleans, null, numbers or timestamps.
+/// go-yaml v2 reads these plain scalars as booleans, null, numbers or timestamps, so such strings
+/// must be quoted (`"8080"`, `"True"`, `"2026-12-01T12:00:00Z"`); `64Mi` and `10.88.0.2` stay plain.
 private func yamlResolvesToNonString(_ s: String) -> Bool {
     let words: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
                               ".inf", "-.inf", "+.inf", ".nan"]
     if words.contains(s.lowercased()) { return true }
-    let u = Array(s.utf8)
-    let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
-    if isDigit(u[0]) { return true }  // numbers, octal/hex, timestamps, sexagesimal: quote them all
-    if u.count > 1, u[0] == UInt8(ascii: "-") || u[0] == UInt8(ascii: "+") || u[0] == UInt8(ascii: "."),
-       isDigit(u[1]) || u[1] == UInt8(ascii: ".") {
-        return true
+    let digits = s.replacing("_", with: "")
+    var body = Substring(digits)
+    if body.first == "-" || body.first == "+" { body = body.dropFirst() }
+    let lower = body.lowercased()
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
+        if Int(lower.dropFirst(2), radix: radix) != nil { return true }
     }
-    return false
+    let numeric = !body.isEmpty && body.allSatisfy { "0123456789.eE+-".contains($0) }
+    if numeric && (Int(body) != nil || Double(body) != nil) { return true }
+    return isTimestampPrefix(Array(s.utf8))
+}
+
+/// `YYYY-M-D…`: the start of every timestamp form go-yaml resolves.
+private func isTimestampPrefix(_ u: [UInt8]) -> Bool {
+    let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
+    guard u.count >= 8, u[0..<4].allSatisfy(isDigit), u[4] == UInt8(ascii: "-") else { return false }
+    var i = 5
+    for part in 0..<2 {
+        let start = i
+        while i < u.count, isDigit(u[i]) { i += 1 }
+        guard i - start >= 1, i - start <= 2 else { return false }
+        if part == 0 {
+            guard i < u.count, u[i] == UInt8(ascii: "-") else { return false }
+            i += 1
+        }
+    }
+    return true
 }
 
 /// libyaml's rules for a plain scalar in block context.

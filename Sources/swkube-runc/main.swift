@@ -1,1 +1,4 @@
-print("not yet")
+import Glibc
+import SwkRunc
+
+exit(SwkRuncMain.run(CommandLine.arguments))

@@ -1,0 +1,365 @@
+// The container init of swkube-runc. Everything from clone() to execve() is in this file and uses
+// only syscalls on memory the Swift parent prepared: no malloc, no stdio, no locks.
+#define _GNU_SOURCE
+#include "swk_container.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define STACK_SIZE (256 * 1024)
+
+static void copy_str(char *dst, size_t cap, const char *src) {
+    size_t i = 0;
+    if (src != NULL) for (; src[i] != 0 && i + 1 < cap; i++) dst[i] = src[i];
+    dst[i] = 0;
+}
+
+static void send_msg(int fd, int type, int err, const char *step, const char *object) {
+    struct swk_sync_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.type = type;
+    msg.err = err;
+    copy_str(msg.step, sizeof msg.step, step);
+    copy_str(msg.object, sizeof msg.object, object);
+    ssize_t n;
+    do { n = write(fd, &msg, sizeof msg); } while (n < 0 && errno == EINTR);
+}
+
+// Reports the failed step with the current errno and ends the child.
+static void __attribute__((noreturn)) fail(const struct swk_container_spec *s, const char *step, const char *object) {
+    send_msg(s->sync_fd, SWK_MSG_ERROR, errno, step, object);
+    _exit(1);
+}
+
+static size_t join_path(char *buf, size_t cap, const char *a, const char *b) {
+    size_t n = 0;
+    for (size_t i = 0; a[i] != 0 && n + 1 < cap; i++) buf[n++] = a[i];
+    if (n > 0 && buf[n - 1] == '/' && b[0] == '/') n--;
+    for (size_t i = 0; b[i] != 0 && n + 1 < cap; i++) buf[n++] = b[i];
+    buf[n] = 0;
+    return n;
+}
+
+// mkdir -p on a path buffer we may modify in place.
+static int mkdir_all(const char *path, mode_t mode) {
+    char buf[4096];
+    copy_str(buf, sizeof buf, path);
+    for (char *p = buf + 1; *p != 0; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static int parent_dir(char *out, size_t cap, const char *path) {
+    copy_str(out, cap, path);
+    char *slash = strrchr(out, '/');
+    if (slash == NULL) return -1;
+    if (slash == out) slash[1] = 0; else *slash = 0;
+    return 0;
+}
+
+static void do_mount(const struct swk_container_spec *s, const struct swk_mount *m) {
+    char dir[4096];
+    if (m->is_file) {
+        if (parent_dir(dir, sizeof dir, m->target) == 0 && mkdir_all(dir, 0755) < 0) fail(s, "mkdir", dir);
+        int fd = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 && errno != EISDIR) fail(s, "create mount point", m->target);
+        if (fd >= 0) close(fd);
+    } else if (mkdir_all(m->target, 0755) < 0) {
+        fail(s, "mkdir", m->target);
+    }
+    if (mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) fail(s, "mount", m->target);
+    if (m->remount != 0 && mount(NULL, m->target, NULL, m->remount, NULL) < 0) fail(s, "remount", m->target);
+    if (m->propagation != 0 && mount(NULL, m->target, NULL, m->propagation, NULL) < 0)
+        fail(s, "set propagation", m->target);
+}
+
+static void setup_rootfs(const struct swk_container_spec *s) {
+    unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
+    if (mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
+    if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
+    // pivot_root refuses a shared new root; a private rootfs mount keeps host mounts out of it.
+    if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
+    for (int i = 0; i < s->nmounts; i++) do_mount(s, &s->mounts[i]);
+    for (int i = 0; i < s->ndevices; i++) {
+        const struct swk_device *d = &s->devices[i];
+        char dir[4096];
+        if (parent_dir(dir, sizeof dir, d->path) == 0 && mkdir_all(dir, 0755) < 0) fail(s, "mkdir", dir);
+        if (mknod(d->path, d->mode, makedev(d->major, d->minor)) < 0) {
+            if (errno != EEXIST) fail(s, "mknod", d->path);
+        } else if (chown(d->path, d->uid, d->gid) < 0) {
+            fail(s, "chown", d->path);
+        }
+    }
+    for (int i = 0; i < s->nsymlinks; i++) {
+        if (symlink(s->symlinks[i].target, s->symlinks[i].path) < 0 && errno != EEXIST)
+            fail(s, "symlink", s->symlinks[i].path);
+    }
+    if (chdir(s->rootfs) < 0) fail(s, "chdir", s->rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
+    // The old root is stacked under "."; detach it without letting the unmount reach the host.
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
+    if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
+    if (chdir("/") < 0) fail(s, "chdir", "/");
+    if (s->rootfs_propagation != 0 && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+        fail(s, "set rootfs propagation", "/");
+    for (int i = 0; i < s->nmasked; i++) {
+        const char *p = s->masked[i];
+        struct stat st;
+        if (stat(p, &st) < 0) {
+            if (errno == ENOENT) continue;
+            fail(s, "stat masked path", p);
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0) fail(s, "mask", p);
+        } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+            fail(s, "mask", p);
+        }
+    }
+    for (int i = 0; i < s->nreadonly; i++) {
+        const char *p = s->readonly[i];
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+            if (errno == ENOENT) continue;
+            fail(s, "bind readonly path", p);
+        }
+        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
+            fail(s, "remount readonly", p);
+    }
+    for (int i = 0; i < s->nsysctl; i++) {
+        int fd = open(s->sysctl_keys[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) fail(s, "open sysctl", s->sysctl_keys[i]);
+        size_t len = strlen(s->sysctl_values[i]);
+        if (write(fd, s->sysctl_values[i], len) != (ssize_t)len) fail(s, "write sysctl", s->sysctl_keys[i]);
+        close(fd);
+    }
+    if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        fail(s, "remount readonly", "/");
+}
+
+// A pty allocated inside the container; its master goes to the console socket (as runc does).
+static void setup_console(const struct swk_container_spec *s) {
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail(s, "open", "/dev/ptmx");
+    int unlock = 0, n = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(s, "unlock pty", "/dev/ptmx");
+    if (ioctl(master, TIOCGPTN, &n) < 0) fail(s, "get pty number", "/dev/ptmx");
+    char path[32] = "/dev/pts/";
+    char digits[12];
+    int nd = 0;
+    do { digits[nd++] = (char)('0' + n % 10); n /= 10; } while (n > 0);
+    size_t len = strlen(path);
+    while (nd > 0) path[len++] = digits[--nd];
+    path[len] = 0;
+    int slave = open(path, O_RDWR | O_NOCTTY);
+    if (slave < 0) fail(s, "open", path);
+    if (s->console_rows != 0 || s->console_cols != 0) {
+        struct winsize ws = { .ws_row = s->console_rows, .ws_col = s->console_cols };
+        if (ioctl(slave, TIOCSWINSZ, &ws) < 0) fail(s, "set console size", path);
+    }
+    if (swk_send_fd(s->console_fd, master) < 0) fail(s, "send console fd", "console socket");
+    close(master);
+    close(s->console_fd);
+    if (setsid() < 0) fail(s, "setsid", "console");
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(s, "set controlling terminal", path);
+    for (int fd = 0; fd < 3; fd++) if (dup2(slave, fd) < 0) fail(s, "dup2", path);
+    if (slave > 2) close(slave);
+}
+
+// Finds argv[0] on PATH (as execvp would) so a missing binary fails create, not start.
+static const char *resolve_exe(const struct swk_container_spec *s, char *buf, size_t cap) {
+    const char *name = s->argv[0];
+    if (strchr(name, '/') != NULL || s->path_env == NULL) {
+        if (access(name, X_OK) < 0) fail(s, "lookup process.args[0]", name);
+        return name;
+    }
+    const char *p = s->path_env;
+    int last = ENOENT;
+    while (1) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        if (dlen + strlen(name) + 2 < cap) {
+            size_t n = 0;
+            for (size_t i = 0; i < dlen; i++) buf[n++] = p[i];
+            if (n == 0) buf[n++] = '.';
+            buf[n++] = '/';
+            copy_str(buf + n, cap - n, name);
+            struct stat st;
+            if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return buf;
+            if (errno == EACCES) last = EACCES;
+        }
+        if (end == NULL) break;
+        p = end + 1;
+    }
+    errno = last;
+    fail(s, "lookup process.args[0]", name);
+}
+
+static void set_user_and_caps(const struct swk_container_spec *s) {
+    if (s->set_caps) {
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_KEEPCAPS");
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+            if ((s->cap_bounding >> cap) & 1) continue;
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail(s, "drop bounding capability", "");
+        }
+    }
+    if (setgroups((size_t)s->ngroups, s->groups) < 0 && !(errno == EPERM && s->ngroups == 0))
+        fail(s, "setgroups", "process.user.additionalGids");
+    if (setresgid(s->gid, s->gid, s->gid) < 0) fail(s, "setgid", "process.user.gid");
+    if (setresuid(s->uid, s->uid, s->uid) < 0) fail(s, "setuid", "process.user.uid");
+    if (!s->set_caps) return;
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; i++) {
+        data[i].effective = (uint32_t)(s->cap_effective >> (32 * i));
+        data[i].permitted = (uint32_t)(s->cap_permitted >> (32 * i));
+        data[i].inheritable = (uint32_t)(s->cap_inheritable >> (32 * i));
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0) fail(s, "capset", "process.capabilities");
+    for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+        if (!((s->cap_ambient >> cap) & 1)) continue;
+        // The kernel refuses ambient capabilities missing from the inheritable set; runc ignores
+        // that too (its default spec asks for ambient without inheritable).
+        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    }
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_KEEPCAPS");
+}
+
+static int child_main(void *arg) {
+    const struct swk_container_spec *s = arg;
+    char go;
+    ssize_t n;
+    do { n = read(s->sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);  // the runtime died or gave up before placing us in the cgroup
+    for (int i = 0; i < s->njoins; i++) {
+        if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", "linux.namespaces");
+        close(s->joins[i].fd);
+    }
+    if (s->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(s, "unshare", "cgroup namespace");
+    umask(0);
+    if (s->setup_rootfs) setup_rootfs(s);
+    if (s->hostname != NULL && sethostname(s->hostname, strlen(s->hostname)) < 0) fail(s, "sethostname", s->hostname);
+    if (s->domainname != NULL && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+        fail(s, "setdomainname", s->domainname);
+    for (int i = 0; i < s->nrlimits; i++) {
+        struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(s, "setrlimit", "process.rlimits");
+    }
+    if (s->console_fd >= 0) setup_console(s);
+    if (s->personality >= 0 && personality((unsigned long)s->personality) < 0) fail(s, "personality", "linux.personality");
+    int cwd_done = chdir(s->cwd) == 0;
+    if (!cwd_done && errno != EACCES) fail(s, "chdir", s->cwd);
+    set_user_and_caps(s);
+    if (!cwd_done && chdir(s->cwd) < 0) fail(s, "chdir", s->cwd);
+    umask(s->umask >= 0 ? (mode_t)s->umask : 022);
+    char exe[4096];
+    const char *path = resolve_exe(s, exe, sizeof exe);
+    if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_NO_NEW_PRIVS");
+    if (s->fifo_fd >= 0) {
+        send_msg(s->sync_fd, SWK_MSG_READY, 0, "", "");
+        close(s->sync_fd);
+        char fifo[64] = "/proc/self/fd/";
+        char digits[12];
+        int v = s->fifo_fd, nd = 0;
+        do { digits[nd++] = (char)('0' + v % 10); v /= 10; } while (v > 0);
+        size_t len = strlen(fifo);
+        while (nd > 0) fifo[len++] = digits[--nd];
+        fifo[len] = 0;
+        // Blocks until `start` opens the FIFO for reading.
+        int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) _exit(1);
+        if (write(fd, "0", 1) != 1) _exit(1);
+        close(fd);
+        close(s->fifo_fd);
+    }
+    if (s->seccomp_len > 0) {
+        struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->seccomp_flags, &prog) < 0) {
+            if (s->fifo_fd >= 0) _exit(1);
+            fail(s, "seccomp", "linux.seccomp");
+        }
+    }
+    syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+    execve(path, (char *const *)s->argv, (char *const *)s->envp);
+    if (s->fifo_fd < 0) fail(s, "exec", path);
+    const char msg[] = "swkube-runc: exec failed\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(127);
+}
+
+pid_t swk_container_clone(const struct swk_container_spec *spec) {
+    char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -1;
+    // The child gets a copy of the address space, so the parent may unmap its view right away.
+    pid_t pid = clone(child_main, stack + STACK_SIZE, spec->clone_flags | SIGCHLD, (void *)spec);
+    int e = errno;
+    munmap(stack, STACK_SIZE);
+    errno = e;
+    return pid;
+}
+
+int swk_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int swk_send_fd(int sock, int fd) {
+    char payload[] = "/dev/ptmx";
+    struct iovec iov = { .iov_base = payload, .iov_len = sizeof payload - 1 };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+int swk_recv_fd(int sock) {
+    char payload[256];
+    struct iovec iov = { .iov_base = payload, .iov_len = sizeof payload };
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c == NULL || c->cmsg_type != SCM_RIGHTS) { errno = EBADMSG; return -1; }
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}
+
+int swk_socketpair_cloexec(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
+
+int swk_connect_unix(const char *path) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof addr.sun_path) { errno = ENAMETOOLONG; return -1; }
+    copy_str(addr.sun_path, sizeof addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { int e = errno; close(fd); errno = e; return -1; }
+    return fd;
+}

@@ -1,1 +1,0 @@
-// The OCI target; see docs/architecture.md.

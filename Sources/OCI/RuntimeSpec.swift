@@ -1,0 +1,188 @@
+/// The OCI runtime-spec `config.json` (opencontainers/runtime-spec, config.md), Linux parts.
+/// Field names are the spec's, verbatim, so a reader can grep the spec and this file side by side.
+/// Every field the spec marks optional is optional here; decoding fails only on wrong types.
+public struct Spec: Codable, Sendable, Equatable {
+    public var ociVersion: String
+    public var process: Process?
+    public var root: Root?
+    public var hostname: String?
+    public var domainname: String?
+    public var mounts: [Mount]?
+    public var hooks: Hooks?
+    public var annotations: [String: String]?
+    public var linux: Linux?
+
+    public init(ociVersion: String = Spec.version, process: Process? = nil, root: Root? = nil,
+                hostname: String? = nil, domainname: String? = nil, mounts: [Mount]? = nil,
+                hooks: Hooks? = nil, annotations: [String: String]? = nil, linux: Linux? = nil) {
+        self.ociVersion = ociVersion
+        self.process = process
+        self.root = root
+        self.hostname = hostname
+        self.domainname = domainname
+        self.mounts = mounts
+        self.hooks = hooks
+        self.annotations = annotations
+        self.linux = linux
+    }
+
+    /// The runtime-spec version this implementation follows.
+    public static let version = "1.2.0"
+}
+
+public struct Process: Codable, Sendable, Equatable {
+    public var terminal: Bool?
+    public var consoleSize: Box?
+    public var user: User
+    public var args: [String]?
+    public var commandLine: String?
+    public var env: [String]?
+    public var cwd: String
+    public var capabilities: LinuxCapabilities?
+    public var rlimits: [POSIXRlimit]?
+    public var noNewPrivileges: Bool?
+    public var apparmorProfile: String?
+    public var oomScoreAdj: Int?
+    public var selinuxLabel: String?
+
+    public init(terminal: Bool? = nil, user: User = User(), args: [String]? = nil, env: [String]? = nil,
+                cwd: String = "/", capabilities: LinuxCapabilities? = nil, rlimits: [POSIXRlimit]? = nil,
+                noNewPrivileges: Bool? = nil, oomScoreAdj: Int? = nil) {
+        self.terminal = terminal
+        self.user = user
+        self.args = args
+        self.env = env
+        self.cwd = cwd
+        self.capabilities = capabilities
+        self.rlimits = rlimits
+        self.noNewPrivileges = noNewPrivileges
+        self.oomScoreAdj = oomScoreAdj
+    }
+}
+
+public struct Box: Codable, Sendable, Equatable {
+    public var height: UInt
+    public var width: UInt
+}
+
+public struct User: Codable, Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var umask: UInt32?
+    public var additionalGids: [UInt32]?
+    public var username: String?
+
+    public init(uid: UInt32 = 0, gid: UInt32 = 0, umask: UInt32? = nil, additionalGids: [UInt32]? = nil) {
+        self.uid = uid
+        self.gid = gid
+        self.umask = umask
+        self.additionalGids = additionalGids
+    }
+}
+
+public struct LinuxCapabilities: Codable, Sendable, Equatable {
+    public var bounding: [String]?
+    public var effective: [String]?
+    public var inheritable: [String]?
+    public var permitted: [String]?
+    public var ambient: [String]?
+
+    public init(bounding: [String]? = nil, effective: [String]? = nil, inheritable: [String]? = nil,
+                permitted: [String]? = nil, ambient: [String]? = nil) {
+        self.bounding = bounding
+        self.effective = effective
+        self.inheritable = inheritable
+        self.permitted = permitted
+        self.ambient = ambient
+    }
+}
+
+public struct POSIXRlimit: Codable, Sendable, Equatable {
+    public var type: String
+    public var hard: UInt64
+    public var soft: UInt64
+
+    public init(type: String, hard: UInt64, soft: UInt64) {
+        self.type = type
+        self.hard = hard
+        self.soft = soft
+    }
+}
+
+public struct Root: Codable, Sendable, Equatable {
+    public var path: String
+    public var readonly: Bool?
+
+    public init(path: String, readonly: Bool? = nil) {
+        self.path = path
+        self.readonly = readonly
+    }
+}
+
+public struct Mount: Codable, Sendable, Equatable {
+    public var destination: String
+    public var type: String?
+    public var source: String?
+    public var options: [String]?
+    public var uidMappings: [LinuxIDMapping]?
+    public var gidMappings: [LinuxIDMapping]?
+
+    public init(destination: String, type: String? = nil, source: String? = nil, options: [String]? = nil) {
+        self.destination = destination
+        self.type = type
+        self.source = source
+        self.options = options
+    }
+}
+
+public struct Hook: Codable, Sendable, Equatable {
+    public var path: String
+    public var args: [String]?
+    public var env: [String]?
+    public var timeout: Int?
+
+    public init(path: String, args: [String]? = nil, env: [String]? = nil, timeout: Int? = nil) {
+        self.path = path
+        self.args = args
+        self.env = env
+        self.timeout = timeout
+    }
+}
+
+public struct Hooks: Codable, Sendable, Equatable {
+    public var prestart: [Hook]?
+    public var createRuntime: [Hook]?
+    public var createContainer: [Hook]?
+    public var startContainer: [Hook]?
+    public var poststart: [Hook]?
+    public var poststop: [Hook]?
+
+    public init() {}
+}
+
+/// The `state` of a container as the runtime reports it (runtime.md "State"); runc adds `rootfs`,
+/// `created` and `owner`, which callers such as containerd read, so they are here too.
+public struct State: Codable, Sendable, Equatable {
+    public var ociVersion: String
+    public var id: String
+    public var pid: Int32
+    public var status: String
+    public var bundle: String
+    public var rootfs: String
+    public var created: String
+    public var owner: String
+    public var annotations: [String: String]?
+
+    public init(ociVersion: String = Spec.version, id: String, pid: Int32, status: String, bundle: String,
+                rootfs: String, created: String, owner: String = "", annotations: [String: String]? = nil) {
+        self.ociVersion = ociVersion
+        self.id = id
+        self.pid = pid
+        self.status = status
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.created = created
+        self.owner = owner
+        self.annotations = annotations
+    }
+}

@@ -1,0 +1,119 @@
+import Glibc
+import OCI
+import SwkSupport
+
+/// `linux.resources` written to the controller files of v1 or v2, per controller.
+extension Cgroups {
+    static func apply(_ c: Container, _ r: LinuxResources) throws(SwkError) {
+        if let m = r.memory { try applyMemory(c, m) }
+        if let cpu = r.cpu { try applyCPU(c, cpu) }
+        if let p = r.pids, let (dir, _) = c.directory(for: "pids") {
+            try write("\(dir)/pids.max", p.limit > 0 ? String(p.limit) : "max")
+        }
+        if let weight = r.blockIO?.weight, let (dir, v2) = c.directory(for: v2Name("blkio", c)) {
+            if v2 {
+                try write("\(dir)/io.weight", "default \(1 + (UInt32(weight) - 10) * 9999 / 990)")
+            } else {
+                try write("\(dir)/blkio.weight", String(weight))
+            }
+        }
+        for limit in r.hugepageLimits ?? [] {
+            guard let (dir, v2) = c.directory(for: "hugetlb") else { break }
+            try write("\(dir)/hugetlb.\(limit.pageSize).\(v2 ? "max" : "limit_in_bytes")", String(limit.limit))
+        }
+        for (key, value) in (r.unified ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let unified = c.host.unified, !key.contains("/") else {
+                throw SwkError(.invalidArgument, "linux.resources.unified.\(key): no cgroup2 file to write")
+            }
+            try write("\(unified)\(c.path)/\(key)", value)
+        }
+    }
+
+    /// The v2 name of a v1 controller, when the host drives it through cgroup2.
+    private static func v2Name(_ v1: String, _ c: Container) -> String {
+        c.host.v1[v1] != nil ? v1 : (v1 == "blkio" ? "io" : v1)
+    }
+
+    private static func applyMemory(_ c: Container, _ m: LinuxMemory) throws(SwkError) {
+        guard let (dir, v2) = c.directory(for: "memory") else {
+            if m.limit != nil { throw SwkError(.failedPrecondition, "linux.resources.memory: no memory controller on this host") }
+            return
+        }
+        func bytes(_ v: Int64) -> String { v < 0 ? (v2 ? "max" : "-1") : String(v) }
+        if v2 {
+            if let limit = m.limit { try write("\(dir)/memory.max", bytes(limit)) }
+            if let low = m.reservation { try write("\(dir)/memory.low", bytes(low)) }
+            if let swap = m.swap {
+                // The spec's swap is memory+swap; cgroup2 limits swap alone.
+                let value = swap < 0 ? "max" : String(max(0, swap - (m.limit ?? 0)))
+                try write("\(dir)/memory.swap.max", value)
+            }
+            return
+        }
+        if let limit = m.limit {
+            // memsw must stay >= limit: raise memsw first when growing, after when shrinking.
+            if let swap = m.swap, FS.exists("\(dir)/memory.memsw.limit_in_bytes") {
+                if (try? write("\(dir)/memory.memsw.limit_in_bytes", bytes(swap))) == nil {
+                    try write("\(dir)/memory.limit_in_bytes", bytes(limit))
+                    try write("\(dir)/memory.memsw.limit_in_bytes", bytes(swap))
+                } else {
+                    try write("\(dir)/memory.limit_in_bytes", bytes(limit))
+                }
+            } else {
+                try write("\(dir)/memory.limit_in_bytes", bytes(limit))
+            }
+        }
+        if let low = m.reservation { try write("\(dir)/memory.soft_limit_in_bytes", bytes(low)) }
+        if let swappiness = m.swappiness, swappiness <= 100 {
+            try write("\(dir)/memory.swappiness", String(swappiness))
+        }
+        if m.disableOOMKiller == true { try write("\(dir)/memory.oom_control", "1") }
+    }
+
+    private static func applyCPU(_ c: Container, _ cpu: LinuxCPU) throws(SwkError) {
+        if let (dir, v2) = c.directory(for: "cpu") {
+            if v2 {
+                if let shares = cpu.shares, shares > 0 {
+                    // runc's conversion of shares [2, 262144] to weight [1, 10000].
+                    let weight = 1 + ((max(2, min(shares, 262_144)) - 2) * 9999) / 262_142
+                    try write("\(dir)/cpu.weight", String(weight))
+                }
+                if cpu.quota != nil || cpu.period != nil {
+                    let quota = cpu.quota.map { $0 > 0 ? String($0) : "max" } ?? "max"
+                    try write("\(dir)/cpu.max", "\(quota) \(cpu.period ?? 100_000)")
+                }
+            } else {
+                if let shares = cpu.shares, shares > 0 { try write("\(dir)/cpu.shares", String(shares)) }
+                if let period = cpu.period, period > 0 { try write("\(dir)/cpu.cfs_period_us", String(period)) }
+                if let quota = cpu.quota, quota != 0 { try write("\(dir)/cpu.cfs_quota_us", String(quota)) }
+            }
+        } else if cpu.shares != nil || cpu.quota != nil {
+            throw SwkError(.failedPrecondition, "linux.resources.cpu: no cpu controller on this host")
+        }
+        if let (dir, _) = c.directory(for: "cpuset") {
+            if let cpus = cpu.cpus, !cpus.isEmpty { try write("\(dir)/cpuset.cpus", cpus) }
+            if let mems = cpu.mems, !mems.isEmpty { try write("\(dir)/cpuset.mems", mems) }
+        }
+    }
+
+    /// Freezes or thaws every process of the container (freezer v1, cgroup.freeze on v2).
+    static func setFrozen(_ c: Container, _ frozen: Bool) throws(SwkError) {
+        if let dir = c.host.v1["freezer"] {
+            try write("\(dir)\(c.path)/freezer.state", frozen ? "FROZEN" : "THAWED")
+        } else if let unified = c.host.unified {
+            try write("\(unified)\(c.path)/cgroup.freeze", frozen ? "1" : "0")
+        } else {
+            throw SwkError(.failedPrecondition, "no freezer on this host")
+        }
+    }
+
+    static func isFrozen(_ c: Container) -> Bool {
+        if let dir = c.host.v1["freezer"] {
+            return trim((try? FS.readString("\(dir)\(c.path)/freezer.state")) ?? "") == "FROZEN"
+        }
+        if let unified = c.host.unified {
+            return trim((try? FS.readString("\(unified)\(c.path)/cgroup.freeze")) ?? "") == "1"
+        }
+        return false
+    }
+}

@@ -1,0 +1,174 @@
+import Glibc
+import OCI
+import SwkSupport
+
+/// cgroups on v1, v2 and hybrid hosts, decided per controller: a controller with a v1 hierarchy is
+/// driven there, otherwise through the cgroup2 mount if it lists the controller. On this project's
+/// hosts (v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified holding only hugetlb) memory,
+/// cpu and pids are v1. A container's cgroup is the same relative path in every hierarchy.
+enum Cgroups {
+    struct Host: Sendable {
+        /// controller name → v1 hierarchy mount point (co-mounted controllers share one).
+        var v1: [String: String] = [:]
+        /// The cgroup2 mount point, if any, and the controllers it offers.
+        var unified: String?
+        var unifiedControllers: Set<String> = []
+
+        /// Every v1 hierarchy mount point, each once, plus the cgroup2 mount.
+        var hierarchies: [String] {
+            var seen = Set<String>()
+            var out: [String] = []
+            for dir in v1.values.sorted() where seen.insert(dir).inserted { out.append(dir) }
+            if let unified, !v1.isEmpty { out.append(unified) }
+            return out
+        }
+
+        var allDirectories: [String] {
+            v1.isEmpty ? (unified.map { [$0] } ?? []) : hierarchies
+        }
+
+        /// Where `controller` is driven: (mount point, is v2).
+        func locate(_ controller: String) -> (dir: String, v2: Bool)? {
+            if let dir = v1[controller] { return (dir, false) }
+            if let unified, unifiedControllers.contains(controller) { return (unified, true) }
+            return nil
+        }
+
+        static func detect() -> Host {
+            var host = Host()
+            guard let text = try? FS.readString("/proc/self/mountinfo") else { return host }
+            for line in text.split(separator: "\n") {
+                let halves = line.split(separator: " - ", maxSplits: 1)
+                guard halves.count == 2 else { continue }
+                let left = halves[0].split(separator: " ")
+                let right = halves[1].split(separator: " ")
+                guard left.count >= 5, right.count >= 3 else { continue }
+                let mountPoint = unescape(String(left[4]))
+                if right[0] == "cgroup2" {
+                    host.unified = mountPoint
+                } else if right[0] == "cgroup" {
+                    for opt in right[2].split(separator: ",") where !["rw", "ro"].contains(opt) && !opt.contains("=") {
+                        host.v1[String(opt)] = mountPoint
+                    }
+                    if right[2].contains("name=systemd") { host.v1["name=systemd"] = mountPoint }
+                }
+            }
+            if let unified = host.unified, let list = try? FS.readString("\(unified)/cgroup.controllers") {
+                host.unifiedControllers = Set(list.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+            }
+            return host
+        }
+
+        private static func unescape(_ s: String) -> String {
+            s.replacing("\\040", with: " ")
+        }
+    }
+
+    /// The cgroup of one container: the same relative path (`/swkube/pod/ctr`) in every hierarchy.
+    struct Container: Sendable {
+        var host: Host
+        var path: String
+
+        var directories: [String] { host.allDirectories.map { $0 + path } }
+
+        func directory(for controller: String) -> (dir: String, v2: Bool)? {
+            host.locate(controller).map { ($0.dir + path, $0.v2) }
+        }
+    }
+
+    /// `linux.cgroupsPath`: absolute, relative (to the hierarchy root, as runc treats it), or
+    /// empty (the container id).
+    static func path(_ configured: String?, id: String) throws(SwkError) -> String {
+        let raw = configured ?? ""
+        if raw.isEmpty { return "/\(id)" }
+        if raw.contains(":") && !raw.hasPrefix("/") {
+            throw SwkError(.invalidArgument, "config.json: linux.cgroupsPath: \(raw) is a systemd slice path; systemd cgroups are not supported")
+        }
+        let parts = raw.split(separator: "/")
+        if parts.contains("..") {
+            throw SwkError(.invalidArgument, "config.json: linux.cgroupsPath: \(raw) must not contain ..")
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Creates the directories, applies `resources`; undone by `destroy`.
+    static func create(_ c: Container, resources: LinuxResources?) throws(SwkError) {
+        for mount in c.host.allDirectories {
+            var dir = mount
+            for part in c.path.split(separator: "/") {
+                dir += "/\(part)"
+                if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw .errno("create cgroup \(dir)") }
+                // A new v1 cpuset is empty and refuses tasks: inherit the parent's cpus and mems.
+                if mount == c.host.v1["cpuset"] {
+                    for file in ["cpuset.cpus", "cpuset.mems"] {
+                        let current = (try? FS.readString("\(dir)/\(file)")) ?? ""
+                        if trim(current).isEmpty,
+                           let parent = try? FS.readString("\(FS.dirname(of: dir))/\(file)") {
+                            try write("\(dir)/\(file)", trim(parent))
+                        }
+                    }
+                }
+            }
+        }
+        enableV2Controllers(c)
+        if let resources { try apply(c, resources) }
+    }
+
+    /// On cgroup2 a controller reaches a child only when every ancestor lists it in
+    /// cgroup.subtree_control. Failures surface later, when the limit file is missing.
+    private static func enableV2Controllers(_ c: Container) {
+        guard let unified = c.host.unified else { return }
+        let wanted = ["cpuset", "cpu", "io", "memory", "pids", "hugetlb"].filter {
+            c.host.v1[$0] == nil && c.host.unifiedControllers.contains($0)
+        }
+        if wanted.isEmpty { return }
+        var dir = unified
+        for part in c.path.split(separator: "/").dropLast() {
+            for controller in wanted { try? write("\(dir)/cgroup.subtree_control", "+\(controller)") }
+            dir += "/\(part)"
+        }
+        for controller in wanted { try? write("\(dir)/cgroup.subtree_control", "+\(controller)") }
+    }
+
+    static func add(_ c: Container, pid: pid_t) throws(SwkError) {
+        for dir in c.directories {
+            try write("\(dir)/cgroup.procs", String(pid))
+        }
+    }
+
+    /// Removes the container's directories (not its parents, which other containers may share),
+    /// retrying briefly while the last processes of the container finish exiting.
+    static func destroy(_ c: Container) throws(SwkError) {
+        for dir in c.directories.reversed() {
+            var attempts = 0
+            while rmdir(dir) != 0 {
+                if errno == ENOENT { break }
+                attempts += 1
+                guard errno == EBUSY, attempts < 1000 else { throw .errno("remove cgroup \(dir)") }
+                var ts = timespec(tv_sec: 0, tv_nsec: 2_000_000)
+                nanosleep(&ts, nil)
+            }
+        }
+    }
+
+    static func pids(_ c: Container) -> [pid_t] {
+        for dir in c.directories {
+            guard let text = try? FS.readString("\(dir)/cgroup.procs") else { continue }
+            return text.split(separator: "\n").compactMap { pid_t($0) }
+        }
+        return []
+    }
+
+    static func trim(_ s: String) -> String {
+        String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    static func write(_ path: String, _ value: String) throws(SwkError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("open \(path)") }
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw .errno("write \(value) to \(path)") }
+    }
+}

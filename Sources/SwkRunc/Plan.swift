@@ -1,0 +1,89 @@
+import CSwkSys
+import Glibc
+import OCI
+import SwkSupport
+
+/// config.json reduced to a `Launch` for the container init, with every field checked before
+/// anything exists on the host (so a broken config leaves nothing behind).
+struct Plan {
+    var launch: Launch
+    var rootfs: String
+    var cgroup: Cgroups.Container
+
+    static func make(spec: Spec, id: String, bundle: String, host: Cgroups.Host) throws(SwkError) -> Plan {
+        guard let process = spec.process, let root = spec.root else {
+            throw SwkError(.invalidArgument, "config.json: process and root are required")
+        }
+        let rootfs = root.path.hasPrefix("/") ? root.path : "\(bundle)/\(root.path)"
+        guard FS.isDirectory(rootfs) else {
+            throw SwkError(.notFound, "config.json: root.path: \(rootfs) is not a directory")
+        }
+        if spec.hooks?.createContainer?.isEmpty == false {
+            throw SwkError(.invalidArgument, "config.json: hooks.createContainer: not supported by swkube-runc")
+        }
+        let linux = spec.linux ?? Linux()
+        let ns = try Namespaces.plan(linux.namespaces ?? [])
+        guard ns.creates("mount") else {
+            throw SwkError(.invalidArgument, "config.json: linux.namespaces: a new mount namespace is required")
+        }
+        let cgroup = Cgroups.Container(host: host, path: try Cgroups.path(linux.cgroupsPath, id: id))
+        var launch = Launch(process: try ProcessPlan(process))
+        // The cgroup namespace is created after the child is placed in its cgroup.
+        launch.cloneFlags = ns.newFlags & ~Int32(SWK_CLONE_NEWCGROUP)
+        launch.unshareCgroup = ns.creates("cgroup")
+        launch.joins = ns.joins
+
+        if let name = spec.hostname, !name.isEmpty {
+            guard ns.joinsOrCreates("uts") else {
+                throw SwkError(.invalidArgument, "config.json: hostname: needs a uts namespace")
+            }
+            launch.hostname = name
+        }
+        if let name = spec.domainname, !name.isEmpty {
+            guard ns.joinsOrCreates("uts") else {
+                throw SwkError(.invalidArgument, "config.json: domainname: needs a uts namespace")
+            }
+            launch.domainname = name
+        }
+
+        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup, namespaces: ns)
+        let devices = try Mounts.devices(spec: spec, rootfs: rootfs)
+        var nodes = devices.nodes
+        if ns.creates("user") {
+            // mknod is refused in a user namespace: bind the host's device nodes instead.
+            for node in nodes {
+                let hostPath = "/dev/" + FS.basename(of: node.0)
+                mounts.append(Mounts.Planned(source: hostPath, target: node.0, flags: Mounts.bind, isFile: true))
+            }
+            nodes = []
+        }
+        var rootfsPlan = RootfsPlan(
+            rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts,
+            devices: nodes.map { (path: $0.0, mode: $0.1, major: $0.2, minor: $0.3, uid: $0.4, gid: $0.5) },
+            symlinks: devices.links.map { (target: $0.0, path: $0.1) },
+            masked: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [],
+            sysctl: (linux.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
+                (path: "/proc/sys/" + $0.key.replacing(".", with: "/"), value: $0.value)
+            })
+        if let prop = linux.rootfsPropagation, !prop.isEmpty {
+            guard let flags = Mounts.propagationNames[prop] else {
+                throw SwkError(.invalidArgument, "config.json: linux.rootfsPropagation: unknown propagation \"\(prop)\"")
+            }
+            rootfsPlan.rootfsPropagation = flags
+            if flags & Mounts.shared != 0 { rootfsPlan.rootPropagation = Mounts.shared | Mounts.rec }
+        }
+        for (i, path) in (rootfsPlan.masked + rootfsPlan.readonlyPaths).enumerated() where !path.hasPrefix("/") {
+            throw SwkError(.invalidArgument, "config.json: linux.maskedPaths/readonlyPaths[\(i)]: \(path) is not absolute")
+        }
+        launch.rootfs = rootfsPlan
+        if let seccomp = linux.seccomp { launch.seccomp = try Seccomp.compile(seccomp) }
+        if let p = linux.personality {
+            switch p.domain {
+            case "LINUX": launch.personality = 0
+            case "LINUX32": launch.personality = 8
+            default: throw SwkError(.invalidArgument, "config.json: linux.personality.domain: unknown domain \"\(p.domain)\"")
+            }
+        }
+        return Plan(launch: launch, rootfs: rootfs, cgroup: cgroup)
+    }
+}

@@ -1,1 +1,0 @@
-// The SwkRunc target; see docs/architecture.md.
