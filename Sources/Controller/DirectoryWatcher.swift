@@ -1,11 +1,13 @@
 import CSwkSys
-import Dispatch
+@preconcurrency import Dispatch
 import Glibc
+import SwkSupport
 
 /// Wakes the manifest source when the directory changes: inotify for close_write, moved_to,
 /// moved_from and delete (a file being written fires close_write only once it is closed).
 /// Events are coalesced: the stream yields a tick, the consumer rescans the whole directory.
-public final class DirectoryWatcher: Sendable {
+public final class DirectoryWatcher: @unchecked Sendable {
+    // @unchecked: the dispatch source is set up once in init and only cancelled afterwards.
     public let ticks: AsyncStream<Void>
     private let source: DispatchSourceRead
 
@@ -38,5 +40,3 @@ public final class DirectoryWatcher: Sendable {
         source.cancel()
     }
 }
-
-import SwkSupport

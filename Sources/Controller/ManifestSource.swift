@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import KubeAPI
 import StateStore
+import SwkSupport
 
 /// One pod the manifest directory asks for, with the file that declares it.
 public struct DesiredPod: Sendable, Equatable {

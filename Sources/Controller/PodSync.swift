@@ -2,6 +2,7 @@ import CRI
 import Glibc
 import KubeAPI
 import StateStore
+import SwkSupport
 
 /// Carrying out one pod's sync (kubelet's SyncPod), in numbered steps; each step records its
 /// result as an event or a waiting reason, and a failed step never touches other pods.
@@ -204,5 +205,3 @@ extension NodeController {
         }
     }
 }
-
-import SwkSupport

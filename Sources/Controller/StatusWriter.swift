@@ -1,4 +1,5 @@
 import StateStore
+import SwkSupport
 
 /// The single owner of the state database on the daemon side. It skips writes that would not
 /// change what readers see, so an idle node does not touch the disk.
@@ -52,5 +53,3 @@ public actor StatusWriter {
         try store.setDaemonHeartbeat(pid: pid, at: at)
     }
 }
-
-import SwkSupport

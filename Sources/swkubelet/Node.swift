@@ -1,5 +1,5 @@
 import Controller
-import Dispatch
+@preconcurrency import Dispatch
 import Glibc
 import ImageStore
 import Logging
@@ -81,7 +81,8 @@ struct Node {
 
 /// SIGTERM/SIGINT end the daemon without stopping containers, as kubelet does: they run on under
 /// their shims and are adopted by the next start.
-final class ShutdownSignal: Sendable {
+final class ShutdownSignal: @unchecked Sendable {
+    // @unchecked: the sources are only set up in init; afterwards they are only read.
     private let sources: [DispatchSourceSignal]
     private let stream: AsyncStream<Void>
 

@@ -34,7 +34,7 @@ struct Swkubelet: AsyncParsableCommand {
         do {
             settings = try NodeSettings.load(file: config, overrides: overrides())
         } catch {
-            fputs("swkubelet: \(error)\n", stderr)
+            _ = Array("swkubelet: \(error)\n".utf8).withUnsafeBytes { FS.writeAll(2, $0) }
             throw ExitCode.failure
         }
         LoggingSystem.bootstrap { label in
