@@ -33,7 +33,7 @@ let package = Package(
             ]),
         // swkubectl's commands and output formatting, as a library so golden tests can run them.
         .target(name: "KubeCtl", dependencies: [
-            "StateStore", "SwkSupport",
+            "StateStore", "ImageStore", "SwkSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The executor: synchronous, Foundation-free, fully static for start-up speed.

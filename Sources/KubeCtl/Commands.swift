@@ -10,7 +10,7 @@ public struct Swkubectl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
-        subcommands: [Get.self, Describe.self, Version.self])
+        subcommands: [Get.self, Describe.self, ImagesCommand.self, ImportCommand.self, Version.self])
 
     public init() {}
 
@@ -108,7 +108,7 @@ extension OutputFormat: ExpressibleByArgument {}
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Display pods or events.", subcommands: [GetPodsCommand.self, GetEventsCommand.self])
+        abstract: "Display pods or events.", subcommands: [GetPodsCommand.self, GetEventsCommand.self, ImagesCommand.self])
 }
 
 struct GetPodsCommand: KubeCtlCommand {
