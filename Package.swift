@@ -80,7 +80,7 @@ let package = Package(
         // MARK: tests (Swift Testing)
         .testTarget(name: "SwkYAMLTests", dependencies: ["SwkYAML"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
         .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "OCI", "SwkSupport", "CArchive"]),

@@ -10,6 +10,12 @@ public struct DesiredPod: Sendable, Equatable {
     public var file: String
     /// The pod as JSON (sorted keys), stored for `-o yaml|json` and describe.
     public var specJSON: String
+
+    public init(pod: Pod, file: String, specJSON: String) {
+        self.pod = pod
+        self.file = file
+        self.specJSON = specJSON
+    }
 }
 
 /// A whole snapshot of the manifest directory (kubelet's file source sends whole snapshots too):

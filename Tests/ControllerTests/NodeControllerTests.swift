@@ -4,6 +4,7 @@ import Glibc
 import KubeAPI
 import Logging
 import StateStore
+import SwkSupport
 import Testing
 
 /// The controller against the recording fake runtime and a real state database: what it asks

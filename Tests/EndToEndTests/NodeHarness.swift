@@ -36,8 +36,10 @@ final class NodeHarness {
             let out = try Spawn.run(["/bin/bash", "\(repoRoot)/scripts/build-demo-image.sh", "\(dir)/demo.tar"])
             guard out.status == 0 else { return .failure(SwkError(.internal, "build-demo-image.sh: \(out.stderr)")) }
             return .success("\(dir)/demo.tar")
-        } catch {
+        } catch let error as SwkError {
             return .failure(error)
+        } catch {
+            return .failure(SwkError(.internal, "build demo image", cause: error))
         }
     }()
 
@@ -114,7 +116,7 @@ final class NodeHarness {
             daemon = 0
         }
         if !mounts(under: dir).isEmpty {
-            for m in mounts(under: dir).reversed() { umount2(m, MNT_DETACH) }
+            for m in mounts(under: dir).reversed() { umount2(m, Int32(MNT_DETACH)) }
         }
         try? FS.removeTree(dir)
     }
