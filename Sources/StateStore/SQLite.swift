@@ -106,25 +106,13 @@ struct Statement {
     let stmt: OpaquePointer
     unowned let connection: SQLiteConnection
 
-    func bind(_ index: Int32, _ value: String) {
-        sqlite3_bind_text(stmt, index, value, -1, csqlite_transient())
-    }
-
-    func bind(_ index: Int32, _ value: Int64) {
-        sqlite3_bind_int64(stmt, index, value)
-    }
-
-    func bind(_ index: Int32, _ value: Int64?) {
-        if let value { sqlite3_bind_int64(stmt, index, value) } else { sqlite3_bind_null(stmt, index) }
-    }
-
     /// Binds values to parameters 1…n in order.
     func bind(_ values: SQLValue...) {
         for (i, v) in values.enumerated() {
             let index = Int32(i + 1)
             switch v {
-            case .text(let s): bind(index, s)
-            case .int(let n): bind(index, n)
+            case .text(let s): sqlite3_bind_text(stmt, index, s, -1, csqlite_transient())
+            case .int(let n): sqlite3_bind_int64(stmt, index, n)
             case .null: sqlite3_bind_null(stmt, index)
             }
         }

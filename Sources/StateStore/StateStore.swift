@@ -53,6 +53,13 @@ public final class StateStore {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             close(fd)
+            // A WAL reader needs the shared-memory index: the writer's `-shm` file, or the right
+            // to create it. Without either SQLite only says "attempt to write a readonly database".
+            let dir = FS.dirname(of: path)
+            if !FS.exists("\(path)-shm") && faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0 {
+                throw SwkError(.failedPrecondition,
+                               "permission denied reading \(path) while swkubelet is stopped: \(dir) is not writable (run as root)")
+            }
             return
         }
         switch errno {
