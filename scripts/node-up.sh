@@ -52,7 +52,7 @@ fi
 echo "waiting for the example pods…"
 want=$(grep -l '^kind: Pod' manifests/examples/*.yaml | wc -l)
 for _ in $(seq 1 120); do
-  running=$("$prefix/bin/swkubectl" get pods --no-headers 2>/dev/null | awk '$3=="Running"' | wc -l || true)
+  running=$("$prefix/bin/swkubectl" get pods 2>/dev/null | awk 'NR>1 && $3=="Running"' | wc -l || true)
   [ "$running" -ge "$want" ] && break
   sleep 0.5
 done

@@ -18,6 +18,9 @@ public actor NodeController {
     let logger: Logger
 
     var desired: [String: DesiredPod] = [:]
+    /// No pod is synced before the first manifest snapshot: until then every running pod would
+    /// look like an orphan of a deleted manifest.
+    var hasDesiredState = false
     var backoff: Backoff
     /// Creation failures per pod uid and container name, shown as waiting reasons.
     var failures: [String: [String: StartFailure]] = [:]
@@ -51,6 +54,7 @@ public actor NodeController {
         }
         let old = desired
         desired = state.pods
+        hasDesiredState = true
         for (uid, pod) in state.pods where old[uid] != pod {
             if let previous = old[uid], previous.pod.spec != pod.pod.spec {
                 logger.info("pod \(pod.pod.metadata.namespace)/\(pod.pod.metadata.name) changed in \(pod.file)")
@@ -68,6 +72,7 @@ public actor NodeController {
     /// Relists the runtime (kubelet's PLEG) and syncs pods whose containers changed state, pods
     /// whose backoff expired, and orphans (runtime pods no manifest asks for).
     public func relist() async {
+        guard hasDesiredState else { return }
         let now = clock.now()
         let sandboxes: [PodSandbox], containers: [CRI.Container]
         do {
@@ -116,6 +121,7 @@ public actor NodeController {
 
     /// Requests a sync of the pod; at most one runs per pod, and requests made meanwhile fold into one.
     public func schedule(_ uid: String) {
+        guard hasDesiredState else { return }
         if busy.contains(uid) {
             pending.insert(uid)
             return

@@ -141,4 +141,28 @@ struct NodeControllerTests {
         #expect(calls.contains("createContainer app restart=1"))
         #expect(!calls.contains { $0.hasPrefix("runPodSandbox") })
     }
+
+    @Test func aRestartedControllerTouchesNothingBeforeItsFirstSnapshotThenRemovesOrphans() async throws {
+        await controller.apply(desired(Self.pod("kept"), Self.pod("orphan")))
+        await controller.waitIdle()
+        _ = await runtime.takeCalls()
+
+        let restarted = NodeController(runtime: runtime, images: runtime,
+                                       status: try StatusWriter(store: try StateStore(path: "\(dir)/state.db")),
+                                       clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs"),
+                                       logger: Logger(label: "test"))
+        await restarted.relist()
+        await restarted.waitIdle()
+        #expect(await runtime.takeCalls().isEmpty, "no snapshot yet: every pod would look orphaned")
+
+        await restarted.apply(desired(Self.pod("kept")))
+        await restarted.waitIdle()
+        await restarted.relist()
+        await restarted.waitIdle()
+        let calls = await runtime.takeCalls()
+        #expect(calls.filter { $0.hasPrefix("stopContainer") }.count == 1, "\(calls)")
+        #expect(!calls.contains { $0.hasPrefix("createContainer") }, "the kept pod is adopted, not restarted")
+        #expect(try record("orphan") == nil)
+        #expect(try record("kept")?.phase == "Running")
+    }
 }

@@ -105,6 +105,28 @@ struct NodeEndToEndTests {
         #expect(try containerPid(node, pod: "good") == before, "the good pod was not restarted")
     }
 
+    @Test func containersOutliveAKilledDaemonAndAreAdoptedNotRestarted() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        try node.start()
+        try node.write("keep.yaml", Self.podYAML("keep", script: "exec sleep 1000"))
+        try node.write("ends.yaml", Self.podYAML("ends", policy: "Never", script: "exec sleep 1000"))
+        #expect(try waitUntil(seconds: 30) { try node.status("keep") == "Running" && node.status("ends") == "Running" })
+        let keepPid = try #require(try containerPid(node, pod: "keep"))
+        let endsPid = try #require(try containerPid(node, pod: "ends"))
+
+        node.kill9Daemon()
+        kill(endsPid, SIGKILL)   // exits while no daemon watches
+        #expect(kill(keepPid, 0) == 0, "the container survived the daemon")
+
+        try node.start()
+        #expect(try waitUntil(seconds: 30) { try node.status("ends") == "Error" }, "\(node.daemonLog)")
+        #expect(try containerPid(node, pod: "keep") == keepPid, "adopted, not restarted")
+        #expect(try node.row("keep")?[3] == "0")
+        let json = try node.kubectl(["get", "pod", "ends", "-o", "json"]).stdout
+        #expect(json.filter { $0 != " " }.contains("\"exitCode\":137"), "\(json)")
+    }
+
     @Test(.enabled(if: FS.exists("/usr/sbin/runc") || FS.exists("/usr/bin/runc"), "Debian's runc is not installed"))
     func debiansRuncRunsTheSameBundles() throws {
         let node = try NodeHarness(runtime: FS.exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc")
