@@ -62,8 +62,14 @@ struct NodeEndToEndTests {
         #expect(try waitUntil(seconds: 30) { node.logLines("alpha", container: "main").contains("second") })
         #expect(try waitUntil(seconds: 10) { try node.status("alpha") == "Running" })
 
+        let betaPid = try #require(try containerPid(node, pod: "beta"))
+        let betaUID = try #require(try podUID(node, pod: "beta"))
+        #expect(FS.exists("/sys/fs/cgroup/memory/swkube/\(betaUID)") || FS.exists("/sys/fs/cgroup/swkube/\(betaUID)"))
         node.remove("b.yaml")
         #expect(try waitUntil(seconds: 30) { try node.row("beta") == nil })
+        #expect(kill(betaPid, 0) != 0, "beta's process is gone")
+        #expect(!FS.exists("/sys/fs/cgroup/memory/swkube/\(betaUID)") && !FS.exists("/sys/fs/cgroup/swkube/\(betaUID)"),
+                "beta's cgroup is gone")
         #expect(mounts(under: node.run).filter { $0.contains("rootfs") }.count == 1, "only alpha's rootfs stays mounted")
         #expect(try node.status("alpha") == "Running")
     }
@@ -150,6 +156,13 @@ func containerPid(_ node: NodeHarness, pod: String) throws -> pid_t? {
     guard let text = try? FS.readString("\(node.run)/containers/\(id)/pids"),
           let first = text.split(separator: " ").first else { return nil }
     return pid_t(first)
+}
+
+/// The pod's uid, from `get pod -o json`.
+func podUID(_ node: NodeHarness, pod: String) throws -> String? {
+    let json = try node.kubectl(["get", "pod", pod, "-o", "json"]).stdout.filter { $0 != " " }
+    guard let range = json.firstRange(of: "\"uid\":\"") else { return nil }
+    return String(json[range.upperBound...].prefix { $0 != "\"" })
 }
 
 func jsonQuote(_ s: String) -> String {
