@@ -258,6 +258,11 @@ static int child_main(void *arg) {
         if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", "linux.namespaces");
         close(s->joins[i].fd);
     }
+    if (s->clone_flags & CLONE_NEWUSER) {
+        // Our ids are the runtime's, unmapped in the new namespace: become its root (now mapped).
+        if (setresgid(0, 0, 0) < 0) fail(s, "setgid", "user namespace root");
+        if (setresuid(0, 0, 0) < 0) fail(s, "setuid", "user namespace root");
+    }
     if (s->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(s, "unshare", "cgroup namespace");
     umask(0);
     if (s->setup_rootfs) setup_rootfs(s);

@@ -27,6 +27,7 @@ final class Fixture {
         var template = Array("/tmp/swkrunc-\(tag)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
         dir = String(cString: made)
+        chmod(dir, 0o755)  // a user-namespaced root (an unprivileged host uid) must reach the rootfs
         bundle = "\(dir)/bundle"
         root = "\(dir)/state"
         let suffix = FS.basename(of: dir).split(separator: "-").last.map(String.init) ?? tag
