@@ -10,7 +10,7 @@ struct RootfsPlan {
     var rootPropagation: UInt = 0
     var rootfsPropagation: UInt = 0
     var mounts: [Mounts.Planned]
-    var devices: [(path: String, mode: UInt32, major: UInt32, minor: UInt32, uid: UInt32, gid: UInt32)]
+    var devices: [Mounts.DeviceNode]
     var symlinks: [(target: String, path: String)]
     var masked: [String]
     var readonlyPaths: [String]

@@ -57,7 +57,7 @@ enum FeaturesCommand {
                        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]
         let text = """
             {"ociVersionMin":"1.0.0","ociVersionMax":"\(Spec.version)",\
-            "hooks":["prestart","createRuntime","startContainer","poststart","poststop"],\
+            "hooks":["prestart","createRuntime","poststart","poststop"],\
             "mountOptions":[\(options)],\
             "linux":{"namespaces":[\(namespaces)],"capabilities":[\(caps)],\
             "cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},\

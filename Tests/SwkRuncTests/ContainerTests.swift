@@ -14,11 +14,13 @@ struct ContainerTests {
         echo "kcore=$(cat /proc/kcore | wc -c)"
         echo 1 > /proc/sys/vm/overcommit_memory 2>/dev/null && echo "procsys=writable" || echo "procsys=readonly"
         echo "nofile=$(ulimit -n)"
+        head -c 1 /dev/urandom > /dev/null && echo "urandom=ok" || echo "urandom=denied"
+        head -c 1 /dev/mem > /dev/null 2>&1 && echo "mem=readable" || echo "mem=denied"
         """
 
     static let expected = [
         "pid=1", "hostname=swkbox", "host-visible=no", "memlimit=67108864", "kcore=0", "procsys=readonly",
-        "nofile=1024",
+        "nofile=1024", "urandom=ok", "mem=denied",
     ]
 
     @Test func runChecksIsolationFromInside() throws {
