@@ -255,7 +255,7 @@ static int child_main(void *arg) {
     do { n = read(s->sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);  // the runtime died or gave up before placing us in the cgroup
     for (int i = 0; i < s->njoins; i++) {
-        if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", "linux.namespaces");
+        if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", s->joins[i].path);
         close(s->joins[i].fd);
     }
     if (s->clone_flags & CLONE_NEWUSER) {
@@ -271,7 +271,7 @@ static int child_main(void *arg) {
         fail(s, "setdomainname", s->domainname);
     for (int i = 0; i < s->nrlimits; i++) {
         struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
-        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(s, "setrlimit", "process.rlimits");
+        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(s, "setrlimit", s->rlimits[i].name);
     }
     if (s->console_fd >= 0) setup_console(s);
     if (s->personality >= 0 && personality((unsigned long)s->personality) < 0) fail(s, "personality", "linux.personality");

@@ -106,6 +106,7 @@ enum CreateCommand {
             try Hooks.run(spec.hooks?.prestart, state: state, name: "prestart")
             try Hooks.run(spec.hooks?.createRuntime, state: state, name: "createRuntime")
             if let pidFile = options.pidFile { try FS.writeAtomic(pidFile, String(pid)) }
+            ctx.log.debug("created container \(id): init pid \(pid), cgroup \(plan.cgroup.path)")
             return record
         } catch {
             rollback()

@@ -89,8 +89,7 @@ enum Mounts {
         return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
     }
 
-    static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?,
-                     namespaces: Namespaces.Plan) throws(SwkError) -> [Planned] {
+    static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
         var out: [Planned] = []
         for (i, m) in (spec.mounts ?? []).enumerated() {
             let target = secureJoin(root: rootfs, m.destination)

@@ -50,7 +50,7 @@ struct Plan {
             launch.domainname = name
         }
 
-        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup, namespaces: ns)
+        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup)
         let devices = try Mounts.devices(spec: spec, rootfs: rootfs)
         var nodes = devices.nodes
         if ns.creates("user") {
