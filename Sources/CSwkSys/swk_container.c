@@ -248,6 +248,12 @@ static void set_user_and_caps(const struct swk_container_spec *s) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_KEEPCAPS");
 }
 
+static int load_seccomp(const struct swk_container_spec *s) {
+    if (s->seccomp_len == 0) return 0;
+    struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->seccomp_flags, &prog);
+}
+
 static int child_main(void *arg) {
     const struct swk_container_spec *s = arg;
     char go;
@@ -277,6 +283,9 @@ static int child_main(void *arg) {
     if (s->personality >= 0 && personality((unsigned long)s->personality) < 0) fail(s, "personality", "linux.personality");
     int cwd_done = chdir(s->cwd) == 0;
     if (!cwd_done && errno != EACCES) fail(s, "chdir", s->cwd);
+    // Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it while we still have it
+    // (runc does the same); the profile then also covers the remaining setup calls.
+    if (!s->no_new_privs && load_seccomp(s) < 0) fail(s, "seccomp", "linux.seccomp");
     set_user_and_caps(s);
     if (!cwd_done && chdir(s->cwd) < 0) fail(s, "chdir", s->cwd);
     umask(s->umask >= 0 ? (mode_t)s->umask : 022);
@@ -300,14 +309,14 @@ static int child_main(void *arg) {
         close(fd);
         close(s->fifo_fd);
     }
-    if (s->seccomp_len > 0) {
-        struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->seccomp_flags, &prog) < 0) {
-            if (s->fifo_fd >= 0) _exit(1);
-            fail(s, "seccomp", "linux.seccomp");
-        }
-    }
+    // Before the filter is loaded: a profile may well deny close_range.
     syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+    if (s->no_new_privs && load_seccomp(s) < 0) {
+        if (s->fifo_fd < 0) fail(s, "seccomp", "linux.seccomp");
+        const char msg[] = "swkube-runc: load seccomp filter failed\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(1);
+    }
     execve(path, (char *const *)s->argv, (char *const *)s->envp);
     if (s->fifo_fd < 0) fail(s, "exec", path);
     const char msg[] = "swkube-runc: exec failed\n";

@@ -37,9 +37,12 @@ struct ConsoleAndSeccompTests {
         #expect(text.contains("console-ok"))
     }
 
-    @Test func seccompDeniesWithTheConfiguredErrno() throws {
+    /// With no_new_privs the filter is loaded last; without, before capabilities are dropped.
+    @Test(arguments: [true, false])
+    func seccompDeniesWithTheConfiguredErrno(noNewPrivileges: Bool) throws {
         let f = try Fixture("seccomp")
         defer { f.cleanup() }
+        f.spec.process?.noNewPrivileges = noNewPrivileges
         f.spec.linux?.seccomp = LinuxSeccomp(
             defaultAction: "SCMP_ACT_ALLOW",
             syscalls: [LinuxSyscall(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EPERM))])
