@@ -32,6 +32,7 @@ struct Plan {
         }
         let cgroup = Cgroups.Container(host: host, path: try Cgroups.path(linux.cgroupsPath, id: id))
         var launch = Launch(process: try ProcessPlan(process))
+        launch.process.env = Users.withHome(launch.process.env, uid: launch.process.uid, rootfs: rootfs)
         // The cgroup namespace is created after the child is placed in its cgroup.
         launch.cloneFlags = ns.newFlags & ~Int32(SWK_CLONE_NEWCGROUP)
         launch.unshareCgroup = ns.creates("cgroup")

@@ -64,11 +64,13 @@ struct ConsoleAndSeccompTests {
             bounding: ["CAP_KILL"], effective: ["CAP_KILL"], inheritable: ["CAP_KILL"], permitted: ["CAP_KILL"],
             ambient: ["CAP_KILL"])
         f.spec.process?.noNewPrivileges = true
-        f.script("id; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status")
+        try FS.writeAtomic("\(f.bundle)/rootfs/etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
+        f.script("id; echo home=$HOME; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status")
         try f.writeConfig()
         let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(out.stdout.contains("uid=1000 gid=1000 groups=5,6"), "\(out.stdout)")
+        #expect(out.stdout.contains("home=/home/app"), "HOME from the rootfs's /etc/passwd")
         #expect(out.stdout.contains("CapEff:\t0000000000000020"))
         #expect(out.stdout.contains("CapBnd:\t0000000000000020"))
         #expect(out.stdout.contains("NoNewPrivs:\t1"))
