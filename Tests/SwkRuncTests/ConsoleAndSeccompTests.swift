@@ -69,7 +69,7 @@ struct ConsoleAndSeccompTests {
         try f.writeConfig()
         let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
         #expect(out.status == 0, "stderr: \(out.stderr)")
-        #expect(out.stdout.contains("uid=1000 gid=1000 groups=5,6"), "\(out.stdout)")
+        #expect(out.stdout.contains("uid=1000(app) gid=1000 groups=5,6"), "\(out.stdout)")
         #expect(out.stdout.contains("home=/home/app"), "HOME from the rootfs's /etc/passwd")
         #expect(out.stdout.contains("CapEff:\t0000000000000020"))
         #expect(out.stdout.contains("CapBnd:\t0000000000000020"))

@@ -88,7 +88,7 @@ struct ContainerTests {
         #expect(exec.stdout.hasPrefix("swkbox\nsleep"))
         try FS.writeAtomic("\(f.bundle)/rootfs/etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
         let asUser = try f.runtime(["exec", "--user", "app", f.id, "id"])
-        #expect(asUser.stdout.hasPrefix("uid=1000 gid=1000"), "\(asUser.stdout)\(asUser.stderr)")
+        #expect(asUser.stdout.hasPrefix("uid=1000(app) gid=1000"), "\(asUser.stdout)\(asUser.stderr)")
         #expect(try f.runtime(["exec", "--detach", f.id, "sleep", "999"]).status == 0)
         let ps = try f.runtime(["ps", "--format", "json", f.id])
         #expect(ps.stdout.hasPrefix("[") && ps.stdout.contains(","), "init and the detached sleep: \(ps.stdout)")
