@@ -248,6 +248,12 @@ static void set_user_and_caps(const struct swk_container_spec *s) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_KEEPCAPS");
 }
 
+static int load_seccomp(const struct swk_container_spec *s) {
+    if (s->seccomp_len == 0) return 0;
+    struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->seccomp_flags, &prog);
+}
+
 static int child_main(void *arg) {
     const struct swk_container_spec *s = arg;
     char go;
@@ -255,8 +261,13 @@ static int child_main(void *arg) {
     do { n = read(s->sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);  // the runtime died or gave up before placing us in the cgroup
     for (int i = 0; i < s->njoins; i++) {
-        if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", "linux.namespaces");
+        if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", s->joins[i].path);
         close(s->joins[i].fd);
+    }
+    if (s->clone_flags & CLONE_NEWUSER) {
+        // Our ids are the runtime's, unmapped in the new namespace: become its root (now mapped).
+        if (setresgid(0, 0, 0) < 0) fail(s, "setgid", "user namespace root");
+        if (setresuid(0, 0, 0) < 0) fail(s, "setuid", "user namespace root");
     }
     if (s->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(s, "unshare", "cgroup namespace");
     umask(0);
@@ -266,12 +277,15 @@ static int child_main(void *arg) {
         fail(s, "setdomainname", s->domainname);
     for (int i = 0; i < s->nrlimits; i++) {
         struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
-        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(s, "setrlimit", "process.rlimits");
+        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(s, "setrlimit", s->rlimits[i].name);
     }
     if (s->console_fd >= 0) setup_console(s);
     if (s->personality >= 0 && personality((unsigned long)s->personality) < 0) fail(s, "personality", "linux.personality");
     int cwd_done = chdir(s->cwd) == 0;
     if (!cwd_done && errno != EACCES) fail(s, "chdir", s->cwd);
+    // Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it while we still have it
+    // (runc does the same); the profile then also covers the remaining setup calls.
+    if (!s->no_new_privs && load_seccomp(s) < 0) fail(s, "seccomp", "linux.seccomp");
     set_user_and_caps(s);
     if (!cwd_done && chdir(s->cwd) < 0) fail(s, "chdir", s->cwd);
     umask(s->umask >= 0 ? (mode_t)s->umask : 022);
@@ -295,14 +309,14 @@ static int child_main(void *arg) {
         close(fd);
         close(s->fifo_fd);
     }
-    if (s->seccomp_len > 0) {
-        struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->seccomp_flags, &prog) < 0) {
-            if (s->fifo_fd >= 0) _exit(1);
-            fail(s, "seccomp", "linux.seccomp");
-        }
-    }
+    // Before the filter is loaded: a profile may well deny close_range.
     syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+    if (s->no_new_privs && load_seccomp(s) < 0) {
+        if (s->fifo_fd < 0) fail(s, "seccomp", "linux.seccomp");
+        const char msg[] = "swkube-runc: load seccomp filter failed\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(1);
+    }
     execve(path, (char *const *)s->argv, (char *const *)s->envp);
     if (s->fifo_fd < 0) fail(s, "exec", path);
     const char msg[] = "swkube-runc: exec failed\n";

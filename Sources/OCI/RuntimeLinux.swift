@@ -56,6 +56,17 @@ public struct LinuxDevice: Codable, Sendable, Equatable {
     public var fileMode: UInt32?
     public var uid: UInt32?
     public var gid: UInt32?
+
+    public init(path: String, type: String, major: Int64? = nil, minor: Int64? = nil, fileMode: UInt32? = nil,
+                uid: UInt32? = nil, gid: UInt32? = nil) {
+        self.path = path
+        self.type = type
+        self.major = major
+        self.minor = minor
+        self.fileMode = fileMode
+        self.uid = uid
+        self.gid = gid
+    }
 }
 
 public struct LinuxPersonality: Codable, Sendable, Equatable {
@@ -85,6 +96,14 @@ public struct LinuxDeviceCgroup: Codable, Sendable, Equatable {
     public var major: Int64?
     public var minor: Int64?
     public var access: String?
+
+    public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String? = nil) {
+        self.allow = allow
+        self.type = type
+        self.major = major
+        self.minor = minor
+        self.access = access
+    }
 }
 
 public struct LinuxMemory: Codable, Sendable, Equatable {

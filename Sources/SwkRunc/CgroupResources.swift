@@ -5,6 +5,7 @@ import SwkSupport
 /// `linux.resources` written to the controller files of v1 or v2, per controller.
 extension Cgroups {
     static func apply(_ c: Container, _ r: LinuxResources) throws(SwkError) {
+        if let rules = r.devices, !rules.isEmpty { try applyDevices(c, rules) }
         if let m = r.memory { try applyMemory(c, m) }
         if let cpu = r.cpu { try applyCPU(c, cpu) }
         if let p = r.pids, let (dir, _) = c.directory(for: "pids") {
@@ -32,6 +33,43 @@ extension Cgroups {
     /// The v2 name of a v1 controller, when the host drives it through cgroup2.
     private static func v2Name(_ v1: String, _ c: Container) -> String {
         c.host.v1[v1] != nil ? v1 : (v1 == "blkio" ? "io" : v1)
+    }
+
+    /// What every container may use whatever its rules say (runc's list): the standard nodes,
+    /// ptys, and mknod of anything (creation is not access).
+    static let defaultDevices: [LinuxDeviceCgroup] = [
+        LinuxDeviceCgroup(allow: true, type: "c", major: nil, minor: nil, access: "m"),
+        LinuxDeviceCgroup(allow: true, type: "b", major: nil, minor: nil, access: "m"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 7, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 8, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 1, minor: 9, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 0, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 1, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 5, minor: 2, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 136, minor: nil, access: "rwm"),
+        LinuxDeviceCgroup(allow: true, type: "c", major: 10, minor: 200, access: "rwm"),
+    ]
+
+    /// The v1 devices controller, rule by rule in order. cgroup2 needs an eBPF program instead,
+    /// which swkube-runc does not load: there the rules are refused rather than ignored.
+    private static func applyDevices(_ c: Container, _ rules: [LinuxDeviceCgroup]) throws(SwkError) {
+        guard let mount = c.host.v1["devices"] else {
+            throw SwkError(.failedPrecondition, "linux.resources.devices: only the cgroup v1 devices controller is supported")
+        }
+        let dir = mount + c.path
+        for (i, rule) in rules.enumerated() {
+            let type = rule.type ?? "a"
+            guard ["a", "c", "b"].contains(type) else {
+                throw SwkError(.invalidArgument, "linux.resources.devices[\(i)].type: unknown device type \"\(type)\"")
+            }
+            let major = rule.major.map(String.init) ?? "*"
+            let minor = rule.minor.map(String.init) ?? "*"
+            let access = rule.access ?? "rwm"
+            let value = type == "a" ? "a" : "\(type) \(major):\(minor) \(access)"
+            try write("\(dir)/devices.\(rule.allow ? "allow" : "deny")", value)
+        }
     }
 
     private static func applyMemory(_ c: Container, _ m: LinuxMemory) throws(SwkError) {

@@ -91,27 +91,41 @@ enum Cgroups {
         return "/" + parts.joined(separator: "/")
     }
 
-    /// Creates the directories, applies `resources`; undone by `destroy`.
-    static func create(_ c: Container, resources: LinuxResources?) throws(SwkError) {
-        for mount in c.host.allDirectories {
-            var dir = mount
-            for part in c.path.split(separator: "/") {
-                dir += "/\(part)"
-                if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw .errno("create cgroup \(dir)") }
-                // A new v1 cpuset is empty and refuses tasks: inherit the parent's cpus and mems.
-                if mount == c.host.v1["cpuset"] {
-                    for file in ["cpuset.cpus", "cpuset.mems"] {
-                        let current = (try? FS.readString("\(dir)/\(file)")) ?? ""
-                        if trim(current).isEmpty,
-                           let parent = try? FS.readString("\(FS.dirname(of: dir))/\(file)") {
-                            try write("\(dir)/\(file)", trim(parent))
-                        }
+    /// Creates the directories and applies `resources`. Returns the directories it created
+    /// (parents included), so a failed `create` can remove exactly those; on error it removes
+    /// them itself.
+    static func create(_ c: Container, resources: LinuxResources?) throws(SwkError) -> [String] {
+        var created: [String] = []
+        do throws(SwkError) {
+            for mount in c.host.allDirectories {
+                var dir = mount
+                for part in c.path.split(separator: "/") {
+                    dir += "/\(part)"
+                    if mkdir(dir, 0o755) == 0 {
+                        created.append(dir)
+                    } else if errno != EEXIST {
+                        throw .errno("create cgroup \(dir)")
                     }
+                    // A new v1 cpuset is empty and refuses tasks: inherit the parent's cpus and mems.
+                    if mount == c.host.v1["cpuset"] { try inheritCpuset(dir) }
                 }
             }
+            enableV2Controllers(c)
+            if let resources { try apply(c, resources) }
+            return created
+        } catch {
+            try? removeDirectories(created)
+            throw error
         }
-        enableV2Controllers(c)
-        if let resources { try apply(c, resources) }
+    }
+
+    private static func inheritCpuset(_ dir: String) throws(SwkError) {
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            let current = (try? FS.readString("\(dir)/\(file)")) ?? ""
+            if trim(current).isEmpty, let parent = try? FS.readString("\(FS.dirname(of: dir))/\(file)") {
+                try write("\(dir)/\(file)", trim(parent))
+            }
+        }
     }
 
     /// On cgroup2 a controller reaches a child only when every ancestor lists it in
@@ -136,10 +150,14 @@ enum Cgroups {
         }
     }
 
-    /// Removes the container's directories (not its parents, which other containers may share),
-    /// retrying briefly while the last processes of the container finish exiting.
+    /// Removes the container's directories (not its parents, which other containers may share).
     static func destroy(_ c: Container) throws(SwkError) {
-        for dir in c.directories.reversed() {
+        try removeDirectories(c.directories)
+    }
+
+    /// rmdir in reverse order, retrying briefly while the last processes finish exiting.
+    static func removeDirectories(_ dirs: [String]) throws(SwkError) {
+        for dir in dirs.reversed() {
             var attempts = 0
             while rmdir(dir) != 0 {
                 if errno == ENOENT { break }

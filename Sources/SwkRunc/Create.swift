@@ -79,14 +79,21 @@ enum CreateCommand {
                 fds.append(launch.consoleFD)
             }
             launch.preserveFDs = options.preserveFDs
-            try Cgroups.create(plan.cgroup, resources: spec.linux?.resources)
-            undo.append { try? Cgroups.destroy(plan.cgroup) }
+            var resources = spec.linux?.resources
+            if let rules = resources?.devices, !rules.isEmpty { resources?.devices = rules + Cgroups.defaultDevices }
+            let createdCgroups = try Cgroups.create(plan.cgroup, resources: resources)
+            undo.append { try? Cgroups.removeDirectories(createdCgroups) }
             let pid = try Launcher.start(launch) { pid throws(SwkError) in
                 try Cgroups.add(plan.cgroup, pid: pid)
                 try UserNamespace.writeMappings(pid: pid, spec: spec)
                 if let adj = plan.launch.process.oomScoreAdj { try ProcessPlan.setOOMScoreAdj(pid: pid, adj) }
             }
-            undo.append { kill(pid, SIGKILL) }
+            undo.append {
+                // Still our child: kill and reap it so its cgroup empties before removal.
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            }
             guard let info = ProcessInfo.stat(pid) else {
                 throw SwkError(.internal, "container init (pid \(pid)) vanished after setup")
             }
@@ -99,6 +106,7 @@ enum CreateCommand {
             try Hooks.run(spec.hooks?.prestart, state: state, name: "prestart")
             try Hooks.run(spec.hooks?.createRuntime, state: state, name: "createRuntime")
             if let pidFile = options.pidFile { try FS.writeAtomic(pidFile, String(pid)) }
+            ctx.log.debug("created container \(id): init pid \(pid), cgroup \(plan.cgroup.path)")
             return record
         } catch {
             rollback()

@@ -18,6 +18,7 @@ enum DeleteCommand {
             throw SwkError(.notFound, "container \(id) does not exist")
         }
         try delete(dir, force: a.has("force"))
+        ctx.log.debug("deleted container \(id)")
         return 0
     }
 

@@ -24,8 +24,9 @@ enum ExecCommand {
         guard status == .running || status == .created || (status == .paused && a.has("ignore-paused")) else {
             throw SwkError(.failedPrecondition, "cannot exec in container \(id): it is \(status.rawValue)")
         }
-        let process = try processSpec(a, base: record.config.process)
+        let process = try processSpec(a, base: record.config.process, rootfs: record.rootfs)
         var launch = Launch(process: try ProcessPlan(process, field: a.value("process") == nil ? "exec" : "process"))
+        launch.process.env = Users.withHome(launch.process.env, uid: launch.process.uid, rootfs: record.rootfs)
         for kind in Namespaces.all {
             let target = String(record.pid)
             guard let theirs = Namespaces.inode(pid: target, kind.procName) else { continue }
@@ -58,7 +59,7 @@ enum ExecCommand {
         return Spawn.exitCode(fromWaitStatus: waitStatus)
     }
 
-    private static func processSpec(_ a: Arguments, base: Process?) throws(SwkError) -> Process {
+    private static func processSpec(_ a: Arguments, base: Process?, rootfs: String) throws(SwkError) -> Process {
         if let file = a.value("process") { return try Config.decode(Process.self, path: file) }
         var p = base ?? Process()
         p.args = Array(a.positional.dropFirst())
@@ -67,12 +68,9 @@ enum ExecCommand {
         p.env = (p.env ?? []) + a.all("env")
         if let cwd = a.value("cwd") { p.cwd = cwd }
         if let user = a.value("user") {
-            let parts = user.split(separator: ":")
-            guard let uid = UInt32(parts[0]), parts.count == 1 || UInt32(parts[1]) != nil else {
-                throw SwkError(.invalidArgument, "exec: --user: \(user) is not uid[:gid]")
-            }
-            p.user.uid = uid
-            p.user.gid = parts.count > 1 ? UInt32(parts[1]) ?? 0 : 0
+            let ids = try Users.resolve(user, rootfs: rootfs)
+            p.user.uid = ids.uid
+            p.user.gid = ids.gid
         }
         if let gids = a.value("additional-gids") {
             p.user.additionalGids = gids.split(separator: ",").compactMap { UInt32($0) }

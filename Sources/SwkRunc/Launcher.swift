@@ -10,7 +10,7 @@ struct RootfsPlan {
     var rootPropagation: UInt = 0
     var rootfsPropagation: UInt = 0
     var mounts: [Mounts.Planned]
-    var devices: [(path: String, mode: UInt32, major: UInt32, minor: UInt32, uid: UInt32, gid: UInt32)]
+    var devices: [Mounts.DeviceNode]
     var symlinks: [(target: String, path: String)]
     var masked: [String]
     var readonlyPaths: [String]
@@ -52,7 +52,7 @@ enum Launcher {
                 // setns(CLONE_NEWPID) only moves our future children, which is what we want.
                 guard swk_setns(fd, j.flag) == 0 else { throw .errno("setns \(j.path)") }
             } else {
-                joins.append(swk_join(fd: fd, type: j.flag))
+                joins.append(swk_join(fd: fd, type: j.flag, path: arena.string(j.path)))
             }
         }
         var pair: [Int32] = [-1, -1]
@@ -147,7 +147,9 @@ enum Launcher {
         s.groups = arena.array(p.groups)
         s.ngroups = Int32(p.groups.count)
         s.umask = p.umask
-        let rlimits = p.rlimits.map { swk_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
+        let rlimits = p.rlimits.map {
+            swk_rlimit(name: arena.string(ProcessPlan.rlimitNames[Int($0.resource)]), resource: $0.resource, soft: $0.soft, hard: $0.hard)
+        }
         s.rlimits = arena.array(rlimits)
         s.nrlimits = Int32(rlimits.count)
         if let caps = p.capabilities {

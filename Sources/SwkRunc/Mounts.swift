@@ -89,8 +89,7 @@ enum Mounts {
         return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
     }
 
-    static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?,
-                     namespaces: Namespaces.Plan) throws(SwkError) -> [Planned] {
+    static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
         var out: [Planned] = []
         for (i, m) in (spec.mounts ?? []).enumerated() {
             let target = secureJoin(root: rootfs, m.destination)
@@ -143,15 +142,27 @@ enum Mounts {
         return out
     }
 
-    /// The standard devices every container gets, then `linux.devices`.
-    static func devices(spec: Spec, rootfs: String) throws(SwkError) -> (nodes: [(String, UInt32, UInt32, UInt32, UInt32, UInt32)], links: [(String, String)]) {
+    /// A device node to create in the container's /dev.
+    struct DeviceNode {
+        var containerPath: String
+        var path: String        // resolved under the rootfs
+        var mode: UInt32
+        var major: UInt32
+        var minor: UInt32
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    /// The standard devices every container gets, then `linux.devices`; and the /dev symlinks.
+    static func devices(spec: Spec, rootfs: String) throws(SwkError) -> (nodes: [DeviceNode], links: [(target: String, path: String)]) {
         let bindsDev = (spec.mounts ?? []).contains { $0.destination == "/dev" && parse($0.options ?? []).flags & bind != 0 }
         if bindsDev { return ([], []) }
-        var nodes: [(String, UInt32, UInt32, UInt32, UInt32, UInt32)] = []
+        var nodes: [DeviceNode] = []
         let chr = UInt32(S_IFCHR)
         for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
                                      ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
-            nodes.append((secureJoin(root: rootfs, "/dev/\(name)"), chr | 0o666, major, minor, 0, 0))
+            nodes.append(DeviceNode(containerPath: "/dev/\(name)", path: secureJoin(root: rootfs, "/dev/\(name)"),
+                                    mode: chr | 0o666, major: major, minor: minor))
         }
         for (i, d) in (spec.linux?.devices ?? []).enumerated() {
             let kind: UInt32
@@ -165,16 +176,16 @@ enum Mounts {
             guard d.path.hasPrefix("/dev/") else {
                 throw SwkError(.invalidArgument, "config.json: linux.devices[\(i)].path: \(d.path) is not under /dev")
             }
-            nodes.append((secureJoin(root: rootfs, d.path), kind | ((d.fileMode ?? 0o666) & 0o7777),
-                          UInt32(truncatingIfNeeded: d.major ?? 0), UInt32(truncatingIfNeeded: d.minor ?? 0),
-                          d.uid ?? 0, d.gid ?? 0))
+            nodes.append(DeviceNode(containerPath: d.path, path: secureJoin(root: rootfs, d.path),
+                                    mode: kind | ((d.fileMode ?? 0o666) & 0o7777),
+                                    major: UInt32(truncatingIfNeeded: d.major ?? 0), minor: UInt32(truncatingIfNeeded: d.minor ?? 0),
+                                    uid: d.uid ?? 0, gid: d.gid ?? 0))
         }
         var links: [(String, String)] = [
             ("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
             ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr"), ("pts/ptmx", "/dev/ptmx"),
         ]
         if FS.exists("/proc/kcore") { links.append(("/proc/kcore", "/dev/core")) }
-        links = links.map { ($0.0, secureJoin(root: rootfs, $0.1)) }
-        return (nodes, links)
+        return (nodes, links.map { (target: $0.0, path: secureJoin(root: rootfs, $0.1)) })
     }
 }

@@ -18,8 +18,12 @@ struct Plan {
         guard FS.isDirectory(rootfs) else {
             throw SwkError(.notFound, "config.json: root.path: \(rootfs) is not a directory")
         }
+        // These two run inside the container's namespaces, which swkube-runc does not do yet.
         if spec.hooks?.createContainer?.isEmpty == false {
             throw SwkError(.invalidArgument, "config.json: hooks.createContainer: not supported by swkube-runc")
+        }
+        if spec.hooks?.startContainer?.isEmpty == false {
+            throw SwkError(.invalidArgument, "config.json: hooks.startContainer: not supported by swkube-runc")
         }
         let linux = spec.linux ?? Linux()
         let ns = try Namespaces.plan(linux.namespaces ?? [])
@@ -28,6 +32,7 @@ struct Plan {
         }
         let cgroup = Cgroups.Container(host: host, path: try Cgroups.path(linux.cgroupsPath, id: id))
         var launch = Launch(process: try ProcessPlan(process))
+        launch.process.env = Users.withHome(launch.process.env, uid: launch.process.uid, rootfs: rootfs)
         // The cgroup namespace is created after the child is placed in its cgroup.
         launch.cloneFlags = ns.newFlags & ~Int32(SWK_CLONE_NEWCGROUP)
         launch.unshareCgroup = ns.creates("cgroup")
@@ -46,21 +51,18 @@ struct Plan {
             launch.domainname = name
         }
 
-        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup, namespaces: ns)
+        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup)
         let devices = try Mounts.devices(spec: spec, rootfs: rootfs)
         var nodes = devices.nodes
         if ns.creates("user") {
             // mknod is refused in a user namespace: bind the host's device nodes instead.
             for node in nodes {
-                let hostPath = "/dev/" + FS.basename(of: node.0)
-                mounts.append(Mounts.Planned(source: hostPath, target: node.0, flags: Mounts.bind, isFile: true))
+                mounts.append(Mounts.Planned(source: node.containerPath, target: node.path, flags: Mounts.bind, isFile: true))
             }
             nodes = []
         }
         var rootfsPlan = RootfsPlan(
-            rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts,
-            devices: nodes.map { (path: $0.0, mode: $0.1, major: $0.2, minor: $0.3, uid: $0.4, gid: $0.5) },
-            symlinks: devices.links.map { (target: $0.0, path: $0.1) },
+            rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts, devices: nodes, symlinks: devices.links,
             masked: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [],
             sysctl: (linux.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
                 (path: "/proc/sys/" + $0.key.replacing(".", with: "/"), value: $0.value)

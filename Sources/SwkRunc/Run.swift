@@ -27,12 +27,30 @@ enum RunCommand {
             throw error
         }
         if detach { return 0 }
-        var status: Int32 = 0
-        while waitpid(record.pid, &status, 0) < 0 {
-            if errno == EINTR { continue }
-            throw .errno("wait for container \(id)")
-        }
+        let status = try forwardSignalsUntilExit(record.pid)
         if !a.has("keep") { try DeleteCommand.delete(dir, force: true) }
         return Spawn.exitCode(fromWaitStatus: status)
+    }
+
+    static let forwarded: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM]
+
+    /// Relays the signals we receive to the container's init until it exits (as runc does), with
+    /// sigwaitinfo on blocked signals: no handlers, nothing asynchronous. Returns the wait status.
+    static func forwardSignalsUntilExit(_ pid: pid_t) throws(SwkError) -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in forwarded + [SIGCHLD] { sigaddset(&set, sig) }
+        var old = sigset_t()
+        sigprocmask(SIG_BLOCK, &set, &old)
+        defer { sigprocmask(SIG_SETMASK, &old, nil) }
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { return status }
+            if r < 0 && errno != EINTR { throw .errno("wait for container init \(pid)") }
+            var info = siginfo_t()
+            let sig = sigwaitinfo(&set, &info)
+            if sig > 0 && sig != SIGCHLD { kill(pid, sig) }
+        }
     }
 }

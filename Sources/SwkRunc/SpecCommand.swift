@@ -38,7 +38,8 @@ enum SpecCommand {
             maskedPaths: ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                           "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
             readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"])
-        return Spec(process: process, root: Root(path: "rootfs", readonly: true), hostname: "swkube",
+        // 1.0.2 rather than our own version: older runtimes (Debian's crun) refuse newer ones.
+        return Spec(ociVersion: "1.0.2", process: process, root: Root(path: "rootfs", readonly: true), hostname: "swkube",
                     mounts: mounts, linux: linux)
     }
 }
@@ -56,7 +57,7 @@ enum FeaturesCommand {
                        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]
         let text = """
             {"ociVersionMin":"1.0.0","ociVersionMax":"\(Spec.version)",\
-            "hooks":["prestart","createRuntime","startContainer","poststart","poststop"],\
+            "hooks":["prestart","createRuntime","poststart","poststop"],\
             "mountOptions":[\(options)],\
             "linux":{"namespaces":[\(namespaces)],"capabilities":[\(caps)],\
             "cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},\

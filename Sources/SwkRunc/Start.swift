@@ -22,7 +22,6 @@ enum StartCommand {
         case .stopped: throw SwkError(.failedPrecondition, "cannot start container \(id): it has stopped")
         case .running, .paused: throw SwkError(.failedPrecondition, "cannot start container \(id): it is already \(status.rawValue)")
         }
-        try Hooks.run(record.config.hooks?.startContainer, state: record.ociState(.created), name: "startContainer")
         // Non-blocking open: a blocking one would hang forever if the init died meanwhile.
         let fd = open(dir.fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .errno("open exec fifo \(dir.fifoPath)") }

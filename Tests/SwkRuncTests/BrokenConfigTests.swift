@@ -42,6 +42,8 @@ struct BrokenConfigTests {
     @Test func programNotFound() throws {
         try expectFailure("args0", mentioning: "process.args[0] nosuchprogram: No such file or directory") { f in
             f.spec.process?.args = ["nosuchprogram"]
+            // Nested: the parent cgroup created for it must go too.
+            f.spec.linux?.cgroupsPath = f.cgroupPath + "/inner"
             try f.writeConfig()
         }
     }

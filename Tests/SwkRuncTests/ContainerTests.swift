@@ -14,11 +14,13 @@ struct ContainerTests {
         echo "kcore=$(cat /proc/kcore | wc -c)"
         echo 1 > /proc/sys/vm/overcommit_memory 2>/dev/null && echo "procsys=writable" || echo "procsys=readonly"
         echo "nofile=$(ulimit -n)"
+        head -c 1 /dev/urandom > /dev/null && echo "urandom=ok" || echo "urandom=denied"
+        head -c 1 /dev/mem > /dev/null 2>&1 && echo "mem=readable" || echo "mem=denied"
         """
 
     static let expected = [
         "pid=1", "hostname=swkbox", "host-visible=no", "memlimit=67108864", "kcore=0", "procsys=readonly",
-        "nofile=1024",
+        "nofile=1024", "urandom=ok", "mem=denied",
     ]
 
     @Test func runChecksIsolationFromInside() throws {
@@ -84,6 +86,9 @@ struct ContainerTests {
         let exec = try f.runtime(["exec", f.id, "sh", "-c", "hostname; cat /proc/1/cmdline"])
         #expect(exec.status == 0, "stderr: \(exec.stderr)")
         #expect(exec.stdout.hasPrefix("swkbox\nsleep"))
+        try FS.writeAtomic("\(f.bundle)/rootfs/etc/passwd", "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")
+        let asUser = try f.runtime(["exec", "--user", "app", f.id, "id"])
+        #expect(asUser.stdout.hasPrefix("uid=1000(app) gid=1000"), "\(asUser.stdout)\(asUser.stderr)")
         #expect(try f.runtime(["exec", "--detach", f.id, "sleep", "999"]).status == 0)
         let ps = try f.runtime(["ps", "--format", "json", f.id])
         #expect(ps.stdout.hasPrefix("[") && ps.stdout.contains(","), "init and the detached sleep: \(ps.stdout)")

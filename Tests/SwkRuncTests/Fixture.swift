@@ -27,6 +27,7 @@ final class Fixture {
         var template = Array("/tmp/swkrunc-\(tag)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
         dir = String(cString: made)
+        chmod(dir, 0o755)  // a user-namespaced root (an unprivileged host uid) must reach the rootfs
         bundle = "\(dir)/bundle"
         root = "\(dir)/state"
         let suffix = FS.basename(of: dir).split(separator: "-").last.map(String.init) ?? tag
@@ -44,7 +45,11 @@ final class Fixture {
         spec.root?.readonly = false
         spec.hostname = "swkbox"
         spec.linux?.cgroupsPath = cgroupPath
-        spec.linux?.resources = LinuxResources(memory: LinuxMemory(limit: 64 << 20), pids: LinuxPids(limit: 100))
+        var resources = LinuxResources(memory: LinuxMemory(limit: 64 << 20), pids: LinuxPids(limit: 100))
+        resources.devices = [LinuxDeviceCgroup(allow: false, access: "rwm")]
+        spec.linux?.resources = resources
+        // A node the device cgroup must refuse (only the standard set is allowed).
+        spec.linux?.devices = [LinuxDevice(path: "/dev/mem", type: "c", major: 1, minor: 1, fileMode: 0o640)]
     }
 
     func script(_ text: String) {

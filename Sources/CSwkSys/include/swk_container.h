@@ -30,6 +30,7 @@ struct swk_symlink {
 };
 
 struct swk_rlimit {
+    const char *name;        // RLIMIT_NOFILE, for the error message
     int resource;
     uint64_t soft, hard;
 };
@@ -38,6 +39,7 @@ struct swk_rlimit {
 struct swk_join {
     int fd;
     int type;                // CLONE_NEW*
+    const char *path;        // for the error message
 };
 
 enum {

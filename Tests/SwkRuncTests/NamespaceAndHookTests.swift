@@ -1,0 +1,65 @@
+import Glibc
+import OCI
+import SwkSupport
+import Testing
+
+@Suite(.enabled(if: Fixture.isRoot, "needs root for namespaces, mounts and cgroups"))
+struct NamespaceAndHookTests {
+    @Test func userNamespaceWithMappings() throws {
+        let f = try Fixture("userns")
+        defer { f.cleanup() }
+        let base: UInt32 = 200_000
+        f.spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+        f.spec.linux?.namespaces?.append(LinuxNamespace(type: "cgroup"))
+        f.spec.linux?.uidMappings = [LinuxIDMapping(containerID: 0, hostID: base, size: 65536)]
+        f.spec.linux?.gidMappings = [LinuxIDMapping(containerID: 0, hostID: base, size: 65536)]
+        f.spec.linux?.devices = nil  // bound from the host in a user namespace, and this host has no /dev/mem
+        f.script("id; cat /proc/self/uid_map")
+        try f.writeConfig()
+        #expect(try Spawn.run(["/bin/chown", "-R", "\(base):\(base)", "\(f.bundle)/rootfs"]).status == 0)
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(out.stdout.contains("uid=0 gid=0"))
+        let map = out.stdout.split(separator: "\n").last?.split(separator: " ").map(String.init) ?? []
+        #expect(map == ["0", "\(base)", "65536"], "\(out.stdout)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
+
+    @Test func joinsNamespacesByPath() throws {
+        let f = try Fixture("join")
+        defer { f.cleanup() }
+        // A sleeping helper container owns the uts namespace; the second one joins it by path.
+        f.script("exec sleep 1000")
+        try f.writeConfig()
+        let pidFile = "\(f.dir)/pid"
+        #expect(try f.runtime(["run", "-d", "--pid-file", pidFile, "--bundle", f.bundle, f.id]).status == 0)
+        let pid = try FS.readString(pidFile)
+        let g = try Fixture("joiner")
+        defer { g.cleanup() }
+        g.spec.hostname = nil
+        let joined = (g.spec.linux?.namespaces ?? []).map {
+            $0.type == "uts" ? LinuxNamespace(type: "uts", path: "/proc/\(pid)/ns/uts") : $0
+        }
+        g.spec.linux?.namespaces = joined
+        g.script("hostname")
+        try g.writeConfig()
+        let out = try g.runtime(["run", "--bundle", g.bundle, g.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(out.stdout == "swkbox\n")
+    }
+
+    @Test func hooksGetTheStateOnStdin() throws {
+        let f = try Fixture("hooks")
+        defer { f.cleanup() }
+        var hooks = Hooks()
+        hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/prestart.json"])]
+        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"])]
+        f.spec.hooks = hooks
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(try FS.readString("\(f.dir)/prestart.json").contains("\"id\":\"\(f.id)\""))
+        #expect(try FS.readString("\(f.dir)/poststop.json").contains("\"status\":\"stopped\""))
+    }
+}
