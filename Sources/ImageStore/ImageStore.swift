@@ -84,6 +84,20 @@ public final class ImageStore: Sendable {
         indexPath = "\(self.root)/images.json"
         lockPath = "\(self.root)/images.lock"
         try FS.makeDirectories(snapshotsDir)
+        try removeCrashLeftovers()
+    }
+
+    /// Ingest files and `tmp-*` snapshots left by a crash go at start-up, unless another writer
+    /// (another process) is active right now; then they wait for the next garbage collection.
+    private func removeCrashLeftovers() throws(SwkError) {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .errno("open image store lock \(lockPath)") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
+        try content.cleanIngest()
+        for name in try FS.list(snapshotsDir) where name.hasPrefix("tmp-") {
+            try removeSnapshotTree("\(snapshotsDir)/\(name)")
+        }
     }
 
     // MARK: reading
