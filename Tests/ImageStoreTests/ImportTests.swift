@@ -46,6 +46,15 @@ import Testing
         #expect(records.first?.names == ["localhost/swkube-demo:1.0"])
     }
 
+    @Test func importsACompressedArchive() throws {
+        let dir = try makeTempDir("gz")
+        defer { cleanup(dir) }
+        let archive = try buildDemo(in: dir)
+        try run(["/bin/gzip", "-n", archive])
+        let store = try ImageStore(root: "\(dir)/store")
+        #expect(try store.importArchive(path: "\(archive).gz").first?.names == ["localhost/swkube-demo:1.0"])
+    }
+
     @Test(.enabled(if: FS.exists("/usr/bin/skopeo"), "needs skopeo"))
     func importsADockerArchiveMadeBySkopeo() throws {
         let dir = try makeTempDir("skopeo")
