@@ -18,7 +18,7 @@ public final class BlobIngest {
     private let path: String
     private let destination: String
     private var fd: Int32
-    private let hasher: SHA256Hasher
+    private var hasher: SHA256Hasher
 
     init(store: ContentStore, descriptor: ImageSpec.Descriptor) throws(SwkError) {
         let hex = try Digest.hex(descriptor.digest)
@@ -86,6 +86,14 @@ public final class BlobIngest {
         guard offset + Int64(count) <= descriptor.size else {
             throw SwkError(.invalidArgument, "blob \(descriptor.digest): more data than its size \(descriptor.size)")
         }
+    }
+
+    /// Discards the bytes written so far (a server that ignored `Range` sends the whole blob).
+    public func restart() throws(SwkError) {
+        guard fd >= 0 else { throw SwkError(.failedPrecondition, "blob \(descriptor.digest): already committed") }
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw .errno("truncate \(path)") }
+        hasher = try SHA256Hasher()
+        offset = 0
     }
 
     /// Verifies and publishes the blob.
