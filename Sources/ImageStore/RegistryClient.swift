@@ -12,14 +12,24 @@ import SwkSupport
 /// collector away meanwhile. Authentication follows the registry's `WWW-Authenticate` challenge:
 /// Bearer (anonymous or with basic credentials at the token realm) or Basic. Failures that may
 /// pass (5xx, 429, resets, a body cut short) are retried with backoff; a blob resumes with
-/// `Range` where it stopped. Blobs are downloaded one after another for now.
+/// `Range` where it stopped. Layers download in parallel (`parallelDownloads` at a time) after the
+/// config, whose request settles authentication first.
 public struct RegistryClient: Sendable {
+    /// Bytes of one blob so far, for a progress display; called from download tasks.
+    public struct Progress: Sendable, Equatable {
+        public var digest: String
+        public var completed: Int64
+        public var total: Int64
+    }
+
     public var transport: any RegistryTransport
     public var config: RegistryConfig
     /// Attempts per request before giving up on an endpoint.
     public var attempts: Int
     /// Waits before retry `n` (1-based). The default doubles from 0.5 s, capped at 8 s.
     public var backoff: @Sendable (Int) async -> Void
+    public var parallelDownloads = 3
+    public var progress: (@Sendable (Progress) -> Void)?
 
     public init(transport: any RegistryTransport, config: RegistryConfig = .init(), attempts: Int = 4,
                 backoff: @escaping @Sendable (Int) async -> Void = RegistryClient.exponentialBackoff) {
@@ -93,9 +103,8 @@ final class PullSession {
             throw SwkError(.invalidArgument, "manifest \(target): unsupported media type \(mediaType ?? "none")")
         }
         let manifest = try decode(ImageSpec.Manifest.self, bytes, "manifest \(digest)")
-        for d in [manifest.config] + manifest.layers where !store.hasBlob(d.digest) {
-            try await fetchBlob(d, into: store)
-        }
+        if !store.hasBlob(manifest.config.digest) { try await fetchBlob(manifest.config, into: store) }
+        try await fetchInParallel(manifest.layers, into: store)
         if !store.hasBlob(digest) {
             let w = try store.openIngest(for: .init(mediaType: mediaType ?? "", digest: digest, size: Int64(bytes.count)))
             try w.write(bytes)
@@ -126,6 +135,36 @@ final class PullSession {
         }
     }
 
+    /// Downloads the missing blobs, a few at a time, each in a session that starts with the
+    /// authorization this one earned.
+    private func fetchInParallel(_ descriptors: [ImageSpec.Descriptor], into store: ImageStore) async throws(SwkError) {
+        var seen: Set<String> = []
+        var pending = descriptors.filter { !store.hasBlob($0.digest) && seen.insert($0.digest).inserted }[...]
+        let (client, endpoint, repository, auth, authorization) = (client, endpoint, repository, auth, authorization)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                func start(_ d: ImageSpec.Descriptor) {
+                    group.addTask {
+                        let session = PullSession(client: client, endpoint: endpoint, repository: repository, auth: auth)
+                        if let authorization { session.authorization = authorization }
+                        try await session.fetchBlob(d, into: store)
+                    }
+                }
+                for _ in 0..<max(1, client.parallelDownloads) {
+                    guard let d = pending.popFirst() else { break }
+                    start(d)
+                }
+                while try await group.next() != nil {
+                    if let d = pending.popFirst() { start(d) }
+                }
+            }
+        } catch let error as SwkError {
+            throw error
+        } catch {
+            throw SwkError(.internal, "download layers of \(repository)", cause: error)
+        }
+    }
+
     private func fetchBlob(_ d: ImageSpec.Descriptor, into store: ImageStore) async throws(SwkError) {
         let ingest: BlobIngest
         do throws(SwkError) {
@@ -139,7 +178,10 @@ final class PullSession {
             guard from < d.size else { return }
             try await send("\(base)/blobs/\(d.digest)", from > 0 ? ["Range": "bytes=\(from)-"] : [:], "blob \(d.digest)",
                            head: { (r) throws(SwkError) in if r.status == 200 && from > 0 { try ingest.restart() } },
-                           chunk: { (b) throws(SwkError) in try ingest.write(b) })
+                           chunk: { (b) throws(SwkError) in
+                               try ingest.write(b)
+                               client.progress?(.init(digest: d.digest, completed: ingest.offset, total: d.size))
+                           })
             guard ingest.offset == d.size else {
                 throw SwkError(.unavailable, "blob \(d.digest): body ended after \(ingest.offset) of \(d.size) bytes")
             }

@@ -170,6 +170,23 @@ import Testing
         #expect(registry.log.contains { $0.url.hasPrefix("https://fake.example/v2/") })
     }
 
+    @Test func manyLayersDownloadInParallelWithProgress() async throws {
+        let layers: [[TarEntry]] = (0..<6).map { i in [.file("f\(i)", String(repeating: "\(i)", count: 10_000 * (i + 1)))] }
+        var (dir, store, registry, client) = try setUp("parallel", layers: layers)
+        defer { cleanup(dir) }
+        registry.update { $0.bearer = true }
+        let seen = Mutex<[String: RegistryClient.Progress]>([:])
+        client.progress = { p in seen.withLock { $0[p.digest] = p } }
+        let record = try await client.pull("fake.example/team/app:1.0", into: store)
+        let manifest = try decode(ImageSpec.Manifest.self, try store.readBlob(record.manifestDigest), "manifest")
+        let final = seen.withLock { $0 }
+        for layer in manifest.layers {
+            #expect(final[layer.digest] == .init(digest: layer.digest, completed: layer.size, total: layer.size))
+        }
+        // One token fetch: the layer downloads reuse the authorization the first requests earned.
+        #expect(registry.log.filter { $0.url.contains("/token?") }.count == 1)
+    }
+
     @Test func aMissingTagIsNotFound() async throws {
         let (dir, store, _, client) = try setUp("missing")
         defer { cleanup(dir) }
