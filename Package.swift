@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CArchive", "CCrypto"]),
+        // Registry HTTP over FoundationNetworking (libcurl); only the daemon links it.
+        .target(name: "RegistryHTTP", dependencies: ["ImageStore", "SwkSupport"]),
 
         // MARK: layer 4, the executor
         .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
@@ -83,7 +85,7 @@ let package = Package(
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
         .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "OCI", "SwkSupport", "CArchive"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),

@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "swk_fs.h"
 
+#include <unistd.h>
 #include <fcntl.h>
 #include <sys/xattr.h>
 
@@ -17,4 +19,8 @@ long swk_fgetxattr(int fd, const char *name, void *value, size_t size) {
 
 long swk_lgetxattr(const char *path, const char *name, void *value, size_t size) {
     return (long)lgetxattr(path, name, value, size);
+}
+
+int swk_syncfs(int fd) {
+    return syncfs(fd);
 }

@@ -50,9 +50,26 @@ struct ContentStore: Sendable {
         if unlink(p) != 0 && errno != ENOENT { throw .errno("remove blob \(p)") }
     }
 
-    /// Removes leftovers of interrupted writes. Only call while holding the store lock.
-    func cleanIngest() throws(SwkError) {
-        for name in try FS.list(ingestDir) { try FS.removeTree("\(ingestDir)/\(name)") }
+    /// Removes leftovers of interrupted writes; only while holding the store lock. Partial
+    /// downloads (`<hex>.partial`) are kept for a resume when `keepPartials` is set or they are
+    /// younger than a day, and never touched while a pull holds them locked.
+    func cleanIngest(keepPartials: Bool) throws(SwkError) {
+        for name in try FS.list(ingestDir) {
+            let path = "\(ingestDir)/\(name)"
+            if name.hasSuffix(".partial") {
+                if keepPartials || !isStaleAndUnlocked(path) { continue }
+            }
+            try FS.removeTree(path)
+        }
+    }
+
+    private func isStaleAndUnlocked(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        return time(nil) - st.st_mtim.tv_sec > 24 * 3600
     }
 }
 
@@ -101,10 +118,12 @@ final class BlobWriter {
     /// Verifies the content against `expected` (when known) and makes it visible.
     func commit(expected: String?) throws(SwkError) -> (digest: String, size: Int64) {
         let digest = hasher.finish()
-        let closed = close(fd)
+        // Durable before visible: after a power cut a published blob is whole or absent.
+        let synced = fsync(fd) == 0 ? 0 : errno
+        let closed = close(fd) == 0 ? 0 : errno
         fd = -1
-        guard closed == 0 else {
-            let e = SwkError.errno("close ingest file \(tmp)")
+        guard synced == 0, closed == 0 else {
+            let e = SwkError.errno("sync ingest file \(tmp)", synced != 0 ? synced : closed)
             unlink(tmp)
             throw e
         }

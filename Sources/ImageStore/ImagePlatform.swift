@@ -32,9 +32,14 @@ enum ImagePlatform {
             throw SwkError(.invalidArgument, "\(label): \(d.digest) has unsupported media type \(d.mediaType)")
         }
         let index = try decode(ImageSpec.Index.self, try store.read(d.digest), "\(label): index \(d.digest)")
+        return try choose(from: index, label: "\(label): index \(d.digest)")
+    }
+
+    /// The manifest of `index` for this machine (or its only manifest, when that names no platform).
+    static func choose(from index: ImageSpec.Index, label: String) throws(SwkError) -> ImageSpec.Descriptor {
         let candidates = index.manifests.filter { ImageSpec.MediaType.isManifest($0.mediaType) }
         if let m = candidates.first(where: { $0.platform.map(matches) ?? false }) { return m }
         if candidates.count == 1, candidates[0].platform == nil { return candidates[0] }
-        throw SwkError(.notFound, "\(label): index \(d.digest) has no manifest for \(host.os)/\(host.architecture)")
+        throw SwkError(.notFound, "\(label) has no manifest for \(host.os)/\(host.architecture)")
     }
 }

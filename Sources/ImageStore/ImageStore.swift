@@ -72,6 +72,7 @@ public final class ImageStore: Sendable {
     let snapshotsDir: String
     private let indexPath: String
     private let lockPath: String
+    let leasePath: String
 
     public init(root: String) throws(SwkError) {
         try FS.makeDirectories(root, mode: 0o700)
@@ -83,7 +84,22 @@ public final class ImageStore: Sendable {
         snapshotsDir = "\(self.root)/snapshots"
         indexPath = "\(self.root)/images.json"
         lockPath = "\(self.root)/images.lock"
+        leasePath = "\(self.root)/content/leases.lock"
         try FS.makeDirectories(snapshotsDir)
+        try removeCrashLeftovers()
+    }
+
+    /// Ingest files and `tmp-*` snapshots left by a crash go at start-up, unless another writer
+    /// (another process) is active right now; then they wait for the next garbage collection.
+    private func removeCrashLeftovers() throws(SwkError) {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .errno("open image store lock \(lockPath)") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return }
+        try content.cleanIngest(keepPartials: true)
+        for name in try FS.list(snapshotsDir) where name.hasPrefix("tmp-") {
+            try removeSnapshotTree("\(snapshotsDir)/\(name)")
+        }
     }
 
     // MARK: reading
@@ -212,7 +228,7 @@ public final class ImageStore: Sendable {
         return try decode(Index.self, try FS.readBytes(indexPath), "image index \(indexPath)")
     }
 
-    private func saveIndex(_ index: Index) throws(SwkError) {
+    func saveIndex(_ index: Index) throws(SwkError) {
         try FS.writeAtomic(indexPath, try encode(index), mode: 0o600)
     }
 
@@ -226,8 +242,13 @@ public final class ImageStore: Sendable {
         return try body()
     }
 
-    /// Mark and sweep over the index; only under the lock, when no writer is mid-way.
+    /// Mark and sweep over the index; only under the lock, when no writer is mid-way. Blobs are
+    /// swept only when no pull holds a `ContentLease` (its blobs are not referenced yet).
     private func collectGarbageLocked() throws(SwkError) {
+        let leaseFD = open(leasePath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard leaseFD >= 0 else { throw .errno("open lease lock \(leasePath)") }
+        defer { close(leaseFD) }
+        let noPulls = flock(leaseFD, LOCK_EX | LOCK_NB) == 0
         var blobs: Set<String> = []
         var chains: Set<String> = []
         for record in try loadIndex().images {
@@ -239,10 +260,12 @@ public final class ImageStore: Sendable {
             for layer in manifest.layers { blobs.insert(layer.digest) }
             for chain in try Digest.chainIDs(image.rootfs.diffIDs) { chains.insert(String(chain.dropFirst(7))) }
         }
-        for digest in try content.all() where !blobs.contains(digest) {
-            try content.delete(digest)
+        if noPulls {
+            for digest in try content.all() where !blobs.contains(digest) {
+                try content.delete(digest)
+            }
         }
-        try content.cleanIngest()
+        try content.cleanIngest(keepPartials: !noPulls)
         for name in try FS.list(snapshotsDir) where !chains.contains(name) {
             // Out of sight first, so a crash mid-delete leaves only a tmp dir to finish later.
             let doomed = name.hasPrefix("tmp-") ? name : uniqueName("tmp-gc")

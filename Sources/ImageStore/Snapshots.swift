@@ -1,3 +1,4 @@
+import CSwkSys
 import Glibc
 import OCI
 import SwkSupport
@@ -32,6 +33,13 @@ extension ImageStore {
         do throws(SwkError) {
             try FS.makeDirectories("\(tmp)/fs")
             try LayerUnpack.unpack(blob: try content.path(layer.digest), into: "\(tmp)/fs", diffID: diffID)
+            // One flush per layer, not an fsync per file: after a power cut a visible snapshot
+            // has all its data.
+            let fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw .errno("open snapshot \(tmp)") }
+            let synced = swk_syncfs(fd) == 0 ? 0 : errno
+            close(fd)
+            guard synced == 0 else { throw .errno("sync snapshot \(tmp)", synced) }
             guard rename(tmp, dir) == 0 else { throw .errno("rename snapshot \(tmp) to \(dir)") }
         } catch {
             try? removeSnapshotTree(tmp)

@@ -46,6 +46,15 @@ import Testing
         #expect(records.first?.names == ["localhost/swkube-demo:1.0"])
     }
 
+    @Test func importsACompressedArchive() throws {
+        let dir = try makeTempDir("gz")
+        defer { cleanup(dir) }
+        let archive = try buildDemo(in: dir)
+        try run(["/bin/gzip", "-n", archive])
+        let store = try ImageStore(root: "\(dir)/store")
+        #expect(try store.importArchive(path: "\(archive).gz").first?.names == ["localhost/swkube-demo:1.0"])
+    }
+
     @Test(.enabled(if: FS.exists("/usr/bin/skopeo"), "needs skopeo"))
     func importsADockerArchiveMadeBySkopeo() throws {
         let dir = try makeTempDir("skopeo")
@@ -160,5 +169,44 @@ import Testing
         #expect(try FS.list("\(dir)/store/content/blobs/sha256").isEmpty)
         #expect(try FS.list("\(dir)/store/snapshots").isEmpty)
         #expect(throws: SwkError.self) { try store.remove("localhost/a:1") }
+    }
+
+    @Test func leftoversOfACrashAreRemovedOnOpen() throws {
+        let dir = try makeTempDir("crash")
+        defer { cleanup(dir) }
+        _ = try ImageStore(root: "\(dir)/store")
+        try FS.makeDirectories("\(dir)/store/snapshots/tmp-1-dead/fs/half")
+        try FS.writeAtomic("\(dir)/store/content/ingest/blob-1-dead", "partial")
+        _ = try ImageStore(root: "\(dir)/store")
+        #expect(try FS.list("\(dir)/store/snapshots").isEmpty)
+        #expect(try FS.list("\(dir)/store/content/ingest").isEmpty)
+    }
+
+    @Test func picksThisMachinesManifestFromAMultiPlatformIndex() throws {
+        let dir = try makeTempDir("index")
+        defer { cleanup(dir) }
+        let single = try makeOCIArchive(in: dir, name: "unused", layers: [[.file("hello")]])
+        let layout = "\(dir)/multi"
+        try FS.makeDirectories(layout)
+        try run(["/bin/tar", "-C", layout, "-xf", single])
+        let inner = try decode(ImageSpec.Index.self, try FS.readBytes("\(layout)/index.json"), "index")
+        var native = inner.manifests[0]
+        native.annotations = nil
+        native.platform = ImagePlatform.host
+        // A manifest for another platform whose blobs the archive lacks: it must not be touched.
+        let foreign = ImageSpec.Descriptor(mediaType: ImageSpec.MediaType.ociManifest, digest: "sha256:" + String(repeating: "e", count: 64),
+                                           size: 10, platform: .init(architecture: "s390x", os: "linux"))
+        let nested = try encode(ImageSpec.Index(manifests: [foreign, native]))
+        let nestedDigest = try Digest.sha256(nested)
+        try FS.writeAtomic("\(layout)/blobs/sha256/\(nestedDigest.dropFirst(7))", nested)
+        let outer = ImageSpec.Index(manifests: [.init(mediaType: ImageSpec.MediaType.ociIndex, digest: nestedDigest, size: Int64(nested.count),
+                                                      annotations: [ImageSpec.Annotation.refName: "localhost/multi:3"])])
+        try FS.writeAtomic("\(layout)/index.json", try encode(outer))
+        try run(["/bin/tar", "-C", layout, "-cf", "\(dir)/multi.tar", "oci-layout", "index.json", "blobs"])
+        let store = try ImageStore(root: "\(dir)/store")
+        let records = try store.importArchive(path: "\(dir)/multi.tar")
+        try #require(records.count == 1)
+        #expect(records[0].names == ["localhost/multi:3"])
+        #expect(records[0].manifestDigest == native.digest)
     }
 }

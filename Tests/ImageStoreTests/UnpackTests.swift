@@ -176,3 +176,19 @@ import Testing
         if c.failure != nil { #expect(try FS.list("\(dir)/store/deep/er/snapshots").isEmpty) }
     }
 }
+
+@Suite(.enabled(if: isRoot, rootReason)) struct SnapshotLifecycleTests {
+    @Test func concurrentUnpacksOfOneImageAgree() async throws {
+        let dir = try makeTempDir("conc")
+        defer { cleanup(dir) }
+        let store = try ImageStore(root: "\(dir)/store")
+        let image = try #require(try store.importArchive(path: try buildDemo(in: dir)).first)
+        let results = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { try store.lowerDirs(for: image) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 4 && Set(results).count == 1)
+        #expect(try FS.list("\(dir)/store/snapshots").count == 1)
+        #expect(try filesUnder(results[0][0]).contains("bin/busybox"))
+    }
+}

@@ -8,3 +8,5 @@ int swk_fsetxattr(int fd, const char *name, const void *value, size_t size, int 
 /// Size of the xattr `name` of `fd` (with a NULL buffer), or its value copied into `value`.
 long swk_fgetxattr(int fd, const char *name, void *value, size_t size);
 long swk_lgetxattr(const char *path, const char *name, void *value, size_t size);
+/// syncfs(2): flushes the file system holding `fd` (hidden behind _GNU_SOURCE).
+int swk_syncfs(int fd);
