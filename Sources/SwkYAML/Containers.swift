@@ -3,6 +3,13 @@
 struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: NodeDecoder
     let pairs: [YAMLPair]
+    /// Swift's `Dictionary` decodes through its own key type; its keys are map keys, not fields.
+    private let isDictionary = String(describing: Key.self).contains("DictionaryCodingKey")
+
+    init(decoder: NodeDecoder, pairs: [YAMLPair]) {
+        self.decoder = decoder
+        self.pairs = pairs
+    }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
 
@@ -20,7 +27,7 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             throw YAMLError(.decoding, "required value", mark: decoder.node.mark,
                             path: pathElements(codingPath + [key]).fieldPath)
         }
-        return decoder.child(pair.value, key)
+        return decoder.child(pair.value, isDictionary ? MapKey(key.stringValue) : key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {

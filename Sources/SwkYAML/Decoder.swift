@@ -44,6 +44,7 @@ public struct YAMLUnknownField: Sendable, Equatable {
 /// identifiers (label keys like `app.kubernetes.io/name`) are map keys, written `[key]`.
 func pathElements(_ codingPath: [any CodingKey]) -> [YAMLPathElement] {
     codingPath.map { key in
+        if key is MapKey { return .key(key.stringValue) }
         if let i = key.intValue { return .index(i) }
         let s = key.stringValue
         let plain = !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
@@ -97,6 +98,15 @@ final class DecodingContext {
         let elements = pathElements(path)
         return YAMLError(.decoding, message, mark: root.locate(elements).mark, path: elements.fieldPath)
     }
+}
+
+/// A key of a decoded `Dictionary` (labels, resource limits): written `[key]` in field paths.
+struct MapKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 struct AnyCodingKey: CodingKey {
