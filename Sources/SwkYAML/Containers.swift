@@ -27,7 +27,7 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             throw YAMLError(.decoding, "required value", mark: decoder.node.mark,
                             path: pathElements(codingPath + [key]).fieldPath)
         }
-        return decoder.child(pair.value, isDictionary ? MapKey(key.stringValue) : key)
+        return decoder.child(pair.value, isDictionary ? YAMLMapKey(key.stringValue) : key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {

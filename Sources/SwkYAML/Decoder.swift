@@ -44,7 +44,7 @@ public struct YAMLUnknownField: Sendable, Equatable {
 /// identifiers (label keys like `app.kubernetes.io/name`) are map keys, written `[key]`.
 func pathElements(_ codingPath: [any CodingKey]) -> [YAMLPathElement] {
     codingPath.map { key in
-        if key is MapKey { return .key(key.stringValue) }
+        if key is YAMLMapKey { return .key(key.stringValue) }
         if let i = key.intValue { return .index(i) }
         let s = key.stringValue
         let plain = !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
@@ -100,13 +100,15 @@ final class DecodingContext {
     }
 }
 
-/// A key of a decoded `Dictionary` (labels, resource limits): written `[key]` in field paths.
-struct MapKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// A key of a free-form map (labels, resource limits, ConfigMap data): written `[key]` in field
+/// paths. Decoded `Dictionary` values get it automatically; types walking a map by hand use it
+/// in the coding paths of the errors they throw.
+public struct YAMLMapKey: CodingKey, Sendable {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ string: String) { stringValue = string }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 struct AnyCodingKey: CodingKey {
