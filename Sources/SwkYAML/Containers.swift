@@ -37,17 +37,17 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try value(key).unbox(type)
+        try value(key).unbox(type, asField: true)
     }
 
     /// Absent and null both mean "not set", as in Kubernetes' JSON.
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard try !decodeNil(forKey: key) else { return nil }
-        return try value(key).unbox(type)
+        return try value(key).unbox(type, asField: true)
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(key).decodeBool() }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(key).decodeString() }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(key).decodeStringField() }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(key).decodeDouble() }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try value(key).decodeDouble()) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(key).decodeInteger(type) }
@@ -105,7 +105,8 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().unbox(type) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().unbox(type, asField: true) }
+    mutating func decode(_ type: String.Type) throws -> String { try next().decodeStringField() }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
         -> KeyedDecodingContainer<NestedKey>
@@ -126,7 +127,7 @@ extension NodeDecoder: SingleValueDecodingContainer {
     func decode(_ type: String.Type) throws -> String { try decodeString() }
     func decode(_ type: Double.Type) throws -> Double { try decodeDouble() }
     func decode(_ type: Float.Type) throws -> Float { Float(try decodeDouble()) }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type, asField: false) }
 }
 
 extension Decoder {

@@ -12,18 +12,17 @@ public struct YAMLDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> T {
-        try decodeReportingUnknownFields(type, from: node).value
+        try decodeWithReport(type, from: node).value
     }
 
-    /// Decodes and lists the keys no decoded type asked for, in document order.
-    public func decodeReportingUnknownFields<T: Decodable>(
-        _ type: T.Type, from node: YAMLNode
-    ) throws(YAMLError) -> (value: T, unknownFields: [YAMLUnknownField]) {
+    /// Decodes and reports, in document order, the keys no decoded type asked for and the
+    /// scalars that were read as strings although YAML types them otherwise.
+    public func decodeWithReport<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> YAMLDecodeReport<T> {
         let context = DecodingContext(root: node)
         let decoder = NodeDecoder(node: node, codingPath: [], context: context, userInfo: userInfo)
         do {
-            let value = try decoder.unbox(T.self)
-            return (value, context.unknownFields())
+            let value = try decoder.unbox(T.self, asField: true)
+            return YAMLDecodeReport(value: value, unknownFields: context.unknownFields(), coercedStrings: context.coercedStrings)
         } catch let error as YAMLError {
             throw error
         } catch let error as DecodingError {
@@ -34,10 +33,28 @@ public struct YAMLDecoder {
     }
 }
 
+public struct YAMLDecodeReport<T> {
+    public var value: T
+    /// Mapping keys the decoded types never read.
+    public var unknownFields: [YAMLUnknownField]
+    /// Plain scalars such as `8080` or `yes` that a `String` field took as text. JSON (and so the
+    /// Kubernetes API server) would see a number or a boolean there and reject it.
+    public var coercedStrings: [YAMLCoercedString]
+}
+
 /// A mapping key the decoded types never read.
 public struct YAMLUnknownField: Sendable, Equatable {
     public var path: String
     public var mark: YAMLMark
+}
+
+/// A plain scalar of another YAML type read as a string field.
+public struct YAMLCoercedString: Sendable, Equatable {
+    public var path: String
+    public var mark: YAMLMark
+    public var text: String
+    /// "an integer", "a boolean", "a number".
+    public var yamlType: String
 }
 
 /// Coding paths as field paths: integer keys are list indexes; string keys that are not plain
@@ -57,6 +74,7 @@ final class DecodingContext {
     private var mappings: [(path: [any CodingKey], node: YAMLNode)] = []
     private var registered: Set<String> = []
     private var used: [String: Set<String>] = [:]
+    private(set) var coercedStrings: [YAMLCoercedString] = []
 
     init(root: YAMLNode) {
         self.root = root
@@ -69,6 +87,11 @@ final class DecodingContext {
 
     func use(_ path: [any CodingKey], _ key: String) {
         used[pathElements(path).fieldPath, default: []].insert(key)
+    }
+
+    func coerced(_ path: [any CodingKey], _ node: YAMLNode, _ text: String) {
+        coercedStrings.append(YAMLCoercedString(path: pathElements(path).fieldPath, mark: node.mark, text: text,
+                                                yamlType: node.typeName))
     }
 
     func unknownFields() -> [YAMLUnknownField] {
@@ -166,8 +189,10 @@ struct NodeDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == String.self, let v = try decodeString() as? T { return v }
+    /// `asField`: the value of a mapping key or list item, as opposed to the inside of a custom
+    /// scalar type (a Quantity may well be written `1000000`).
+    func unbox<T: Decodable>(_ type: T.Type, asField: Bool) throws -> T {
+        if T.self == String.self, let v = try (asField ? decodeStringField() : decodeString()) as? T { return v }
         if T.self == Bool.self, let v = try decodeBool() as? T { return v }
         if T.self == Double.self, let v = try decodeDouble() as? T { return v }
         if T.self == Float.self, let v = Float(try decodeDouble()) as? T { return v }
@@ -177,6 +202,15 @@ struct NodeDecoder: Decoder {
 
     func decodeString() throws -> String {
         guard let text = node.scalarText, !node.isNull else { throw mismatch("a string") }
+        return text
+    }
+
+    /// A string field: any scalar is accepted as its text, but a plain `8080` or `yes` is noted.
+    func decodeStringField() throws -> String {
+        let text = try decodeString()
+        if node.tag == nil, case .scalar(_, .plain) = node.kind, node.resolved != .string(text) {
+            context.coerced(codingPath, node, text)
+        }
         return text
     }
 

@@ -158,3 +158,22 @@ import Testing
         #expect(whole.description == "a.yaml:1:1: invalid yaml: x")
     }
 }
+
+@Suite struct ClusterPortabilityTests {
+    /// `value: 8080` works here but a cluster's API server rejects it: say so, don't fail.
+    @Test func unquotedNumbersInStringFieldsAreWarnings() throws {
+        let parsed = parse(podYAML(containerExtra: "env: [{name: PORT, value: 8080}]\nargs: [--verbose, yes]", metaExtra: "labels: {version: 2}"))
+        let pod = try #require(parsed.pods.first)
+        #expect(pod.spec.containers[0].env[0].value == "8080")
+        #expect(pod.spec.containers[0].args == ["--verbose", "yes"])
+        #expect(parsed.warnings.map(\.description) == [
+            "test.yaml:5:21: metadata.labels[version]: an integer 2 where Kubernetes expects a string: quote it (\"2\") or a cluster will reject this manifest",
+            "test.yaml:11:31: spec.containers[0].env[0].value: an integer 8080 where Kubernetes expects a string: quote it (\"8080\") or a cluster will reject this manifest",
+            "test.yaml:12:23: spec.containers[0].args[1]: a boolean yes where Kubernetes expects a string: quote it (\"yes\") or a cluster will reject this manifest",
+        ])
+    }
+
+    @Test func numericQuantitiesAreFine() {
+        #expect(parse(podYAML(containerExtra: "resources: {limits: {cpu: 1, memory: 1000000}}")).diagnostics.isEmpty)
+    }
+}

@@ -215,7 +215,7 @@ struct Rule: CustomTestStringConvertible, Sendable {
                 dnsConfig: {nameservers: [1.1.1.1, "2606:4700::1111"], searches: [lan.], options: [{name: ndots, value: "2"}]}
                 securityContext: {runAsGroup: 1000, fsGroup: 2000, supplementalGroups: [3000], sysctls: [{name: net.ipv4.ping_group_range, value: "0 1"}]}
                 initContainers:
-                - {name: setup, image: busybox, command: [true]}
+                - {name: setup, image: busybox, command: ["true"]}
                 - {name: proxy, image: busybox, restartPolicy: Always}
                 volumes:
                 - {name: cfg, configMap: {name: settings, items: [{key: app.conf, path: app.conf, mode: 0600}]}}

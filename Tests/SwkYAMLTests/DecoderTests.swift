@@ -82,7 +82,7 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
     }
 
     @Test func unknownFieldsAreReportedWithTheirKeyMarks() throws {
-        let (item, unknown) = try YAMLDecoder().decodeReportingUnknownFields(Item.self, from: try node("""
+        let report = try YAMLDecoder().decodeWithReport(Item.self, from: try node("""
             name: top
             colour: red
             children:
@@ -91,8 +91,8 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
             labels:
               any: thing
             """))
-        #expect(item.name == "top")
-        #expect(unknown == [
+        #expect(report.value.name == "top")
+        #expect(report.unknownFields == [
             YAMLUnknownField(path: "colour", mark: YAMLMark(line: 2, column: 1)),
             YAMLUnknownField(path: "children[0].nickname", mark: YAMLMark(line: 5, column: 3)),
         ])
@@ -112,5 +112,26 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         #expect(error.path == "[1].mode")
         #expect(error.mark == YAMLMark(line: 2, column: 9))
         #expect(error.message == "invalid value \"a\"")
+    }
+
+    @Test func plainNonStringScalarsReadAsStringsAreNoted() throws {
+        struct Wrapper: Decodable { var value: String; var list: [String]; var custom: Custom }
+        struct Custom: Decodable {
+            var text: String
+            init(from decoder: any Decoder) throws { text = try decoder.singleValueContainer().decode(String.self) }
+        }
+        let report = try YAMLDecoder().decodeWithReport(Wrapper.self, from: try node("""
+            value: 8080
+            list: [yes, "no", !!str 1, 1.5, text]
+            custom: 42
+            """))
+        #expect(report.value.value == "8080")
+        #expect(report.value.list == ["yes", "no", "1", "1.5", "text"])
+        #expect(report.value.custom.text == "42")
+        #expect(report.coercedStrings == [
+            YAMLCoercedString(path: "value", mark: YAMLMark(line: 1, column: 8), text: "8080", yamlType: "an integer"),
+            YAMLCoercedString(path: "list[0]", mark: YAMLMark(line: 2, column: 8), text: "yes", yamlType: "a boolean"),
+            YAMLCoercedString(path: "list[3]", mark: YAMLMark(line: 2, column: 28), text: "1.5", yamlType: "a number"),
+        ])
     }
 }
