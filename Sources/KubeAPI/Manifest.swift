@@ -40,7 +40,15 @@ public struct ManifestDocument: Sendable {
     public var configMaps: [ConfigMap] = []
     public var secrets: [Secret] = []
     public var diagnostics: [ManifestDiagnostic] = []
-    /// An error in this document rejected its objects; other documents are unaffected.
+
+    public init(index: Int, line: Int, kind: String) {
+        self.index = index
+        self.line = line
+        self.kind = kind
+    }
+
+    /// An error rejected this document's object (for a List: the failing items); other
+    /// documents are unaffected.
     public var isRejected: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
@@ -56,6 +64,17 @@ public struct ParsedManifest: Sendable {
     /// A YAML syntax error (or a limit): nothing from this file is usable.
     public var isUnreadable: Bool
     public var documents: [ManifestDocument]
+
+    public init(file: String, pods: [Pod] = [], configMaps: [ConfigMap] = [], secrets: [Secret] = [],
+                diagnostics: [ManifestDiagnostic] = [], isUnreadable: Bool = false, documents: [ManifestDocument] = []) {
+        self.file = file
+        self.pods = pods
+        self.configMaps = configMaps
+        self.secrets = secrets
+        self.diagnostics = diagnostics
+        self.isUnreadable = isUnreadable
+        self.documents = documents
+    }
 
     public var errors: [ManifestDiagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [ManifestDiagnostic] { diagnostics.filter { $0.severity == .warning } }

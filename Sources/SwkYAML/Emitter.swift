@@ -101,7 +101,7 @@ public enum YAMLEmitter {
     private static func needsQuotes(_ text: String) -> Bool {
         guard let first = text.first, let last = text.last else { return true }
         if YAMLScalarResolver.resolve(text, style: .plain, tag: nil) != .string(text) { return true }
-        if first == " " || last == " " || last == ":" { return true }
+        if first == " " || last == " " || last == ":" || text == "<<" { return true }
         if "-?:,[]{}#&*!|>'\"%@`".contains(first) { return true }
         if text.contains(": ") || text.contains(" #") || text.contains("\t") { return true }
         return text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0xFEFF }

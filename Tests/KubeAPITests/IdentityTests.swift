@@ -64,3 +64,16 @@ extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+@Suite struct SandboxHashTests {
+    @Test func podLevelChangesChangeTheSandboxHashContainerChangesDoNot() throws {
+        let base = try #require(parse(podYAML()).pods.first)
+        let containerEdit = try #require(parse(podYAML(containerExtra: "args: [x]")).pods.first)
+        #expect(containerEdit.sandboxHash == base.sandboxHash)
+        #expect(containerEdit.spec.containers[0].specHash != base.spec.containers[0].specHash)
+        for spec in ["hostNetwork: true", "volumes: [{name: v, emptyDir: {}}]", "dnsPolicy: Default", "hostname: h"] {
+            let edited = try #require(parse(podYAML(specExtra: spec)).pods.first)
+            #expect(edited.sandboxHash != base.sandboxHash, "\(spec)")
+        }
+    }
+}
