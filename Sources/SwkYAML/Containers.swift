@@ -6,9 +6,25 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// Swift's `Dictionary` decodes through its own key type; its keys are map keys, not fields.
     private let isDictionary = String(describing: Key.self).contains("DictionaryCodingKey")
 
-    init(decoder: NodeDecoder, pairs: [YAMLPair]) {
+    /// Key → position in `pairs`, so that decoding a large map is linear, not quadratic.
+    private let index: [String: Int]
+
+    /// The mapping's id in the decoding context, for recording which keys were read.
+    private let mappingID: String
+
+    init(decoder: NodeDecoder, pairs: [YAMLPair], mappingID: String) {
         self.decoder = decoder
         self.pairs = pairs
+        self.mappingID = mappingID
+        var index: [String: Int] = [:]
+        for (i, pair) in pairs.enumerated() {
+            if let key = pair.key.scalarText, index[key] == nil { index[key] = i }
+        }
+        self.index = index
+    }
+
+    private func pair(_ key: Key) -> YAMLPair? {
+        index[key.stringValue].map { pairs[$0] }
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
@@ -18,12 +34,12 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func contains(_ key: Key) -> Bool {
-        pairs.contains { $0.key.scalarText == key.stringValue }
+        index[key.stringValue] != nil
     }
 
     private func value(_ key: Key) throws -> NodeDecoder {
-        decoder.context.use(codingPath, key.stringValue)
-        guard let pair = pairs.first(where: { $0.key.scalarText == key.stringValue }) else {
+        decoder.context.use(mappingID, key.stringValue)
+        guard let pair = pair(key) else {
             throw YAMLError(.decoding, "required value", mark: decoder.node.mark,
                             path: pathElements(codingPath + [key]).fieldPath)
         }
@@ -31,8 +47,8 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        decoder.context.use(codingPath, key.stringValue)
-        guard let pair = pairs.first(where: { $0.key.scalarText == key.stringValue }) else { return true }
+        decoder.context.use(mappingID, key.stringValue)
+        guard let pair = pair(key) else { return true }
         return pair.value.isNull
     }
 

@@ -80,13 +80,15 @@ final class DecodingContext {
         self.root = root
     }
 
-    func register(_ path: [any CodingKey], _ node: YAMLNode) {
+    /// Registers a mapping being decoded; returns its id (its field path) for `use`.
+    func register(_ path: [any CodingKey], _ node: YAMLNode) -> String {
         let id = pathElements(path).fieldPath
         if registered.insert(id).inserted { mappings.append((path, node)) }
+        return id
     }
 
-    func use(_ path: [any CodingKey], _ key: String) {
-        used[pathElements(path).fieldPath, default: []].insert(key)
+    func use(_ mappingID: String, _ key: String) {
+        used[mappingID, default: []].insert(key)
     }
 
     func coerced(_ path: [any CodingKey], _ node: YAMLNode, _ text: String) {
@@ -178,8 +180,8 @@ struct NodeDecoder: Decoder {
         for pair in pairs where pair.key.scalarText == nil {
             throw error("mapping keys must be scalars", at: pair.key.mark)
         }
-        context.register(codingPath, node)
-        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, pairs: pairs))
+        let id = context.register(codingPath, node)
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, pairs: pairs, mappingID: id))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
