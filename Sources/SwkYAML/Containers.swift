@@ -40,10 +40,10 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func value(_ key: Key) throws -> NodeDecoder {
         decoder.context.use(mappingID, key.stringValue)
         guard let pair = pair(key) else {
-            throw YAMLError(.decoding, "required value", mark: decoder.node.mark,
+            throw YAMLError(.decoding, "required value", mark: decoder.mark,
                             path: pathElements(codingPath + [key]).fieldPath)
         }
-        return decoder.child(pair.value, isDictionary ? YAMLMapKey(key.stringValue) : key)
+        return decoder.child(pair.value, isDictionary ? YAMLMapKey(key.stringValue) : key, keyMark: pair.key.mark)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
@@ -108,7 +108,7 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
 
     private mutating func next() throws -> NodeDecoder {
         guard !isAtEnd else {
-            throw YAMLError(.decoding, "unexpected end of list", mark: decoder.node.mark,
+            throw YAMLError(.decoding, "unexpected end of list", mark: decoder.mark,
                             path: pathElements(codingPath).fieldPath)
         }
         defer { currentIndex += 1 }

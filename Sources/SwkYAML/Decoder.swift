@@ -151,16 +151,26 @@ struct NodeDecoder: Decoder {
     let codingPath: [any CodingKey]
     let context: DecodingContext
     let userInfo: [CodingUserInfoKey: Any]
+    /// The mark of the key this node is the value of (nil for list items and the root).
+    let keyMark: YAMLMark?
 
-    init(node: YAMLNode, codingPath: [any CodingKey], context: DecodingContext, userInfo: [CodingUserInfoKey: Any]) {
+    init(node: YAMLNode, codingPath: [any CodingKey], context: DecodingContext, userInfo: [CodingUserInfoKey: Any],
+         keyMark: YAMLMark? = nil) {
         self.node = node
         self.codingPath = codingPath
         self.context = context
         self.userInfo = userInfo
+        self.keyMark = keyMark
+    }
+
+    /// Where to point for this node, as `YAMLNode.locate` does: a collection under a key is shown
+    /// by its key, a scalar by itself.
+    var mark: YAMLMark {
+        node.scalarText == nil ? keyMark ?? node.mark : node.mark
     }
 
     func error(_ message: String, at mark: YAMLMark? = nil) -> YAMLError {
-        YAMLError(.decoding, message, mark: mark ?? node.mark, path: pathElements(codingPath).fieldPath)
+        YAMLError(.decoding, message, mark: mark ?? self.mark, path: pathElements(codingPath).fieldPath)
     }
 
     func mismatch(_ expected: String) -> YAMLError {
@@ -170,9 +180,8 @@ struct NodeDecoder: Decoder {
         return error("expected \(expected), got \(node.typeName)")
     }
 
-    func child(_ node: YAMLNode, _ key: any CodingKey) -> NodeDecoder {
-        NodeDecoder(node: node, codingPath: codingPath + [key], context: context,
-                    userInfo: userInfo)
+    func child(_ node: YAMLNode, _ key: any CodingKey, keyMark: YAMLMark? = nil) -> NodeDecoder {
+        NodeDecoder(node: node, codingPath: codingPath + [key], context: context, userInfo: userInfo, keyMark: keyMark)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {

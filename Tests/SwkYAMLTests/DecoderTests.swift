@@ -81,6 +81,14 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         #expect(error.mark == YAMLMark(line: 2, column: 5))
     }
 
+    @Test func blockCollectionsArePointedAtByTheirKey() throws {
+        let mismatch = try #require(try decodeError(Item.self, "name: a\ntags:\n  x: 1\n"))
+        #expect(mismatch.mark == YAMLMark(line: 2, column: 1))
+        let missing = try #require(try decodeError(Item.self, "name: a\nchildren:\n- port: 1\n"))
+        #expect(missing.path == "children[0].name")
+        #expect(missing.mark == YAMLMark(line: 3, column: 3))
+    }
+
     @Test func unknownFieldsAreReportedWithTheirKeyMarks() throws {
         let report = try YAMLDecoder().decodeWithReport(Item.self, from: try node("""
             name: top
