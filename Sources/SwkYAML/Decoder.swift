@@ -217,7 +217,9 @@ struct NodeDecoder: Decoder {
     }
 
     /// A string field: any scalar is accepted as its text, but a plain `8080` or `yes` is noted.
+    /// Null is the empty string, as Go's JSON decoding (and so Kubernetes) reads it.
     func decodeStringField() throws -> String {
+        if node.isNull { return "" }
         let text = try decodeString()
         if node.tag == nil, case .scalar(_, .plain) = node.kind, node.resolved != .string(text) {
             context.coerced(codingPath, node, text)

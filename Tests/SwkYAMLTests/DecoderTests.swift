@@ -64,6 +64,7 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         ("name: a\nenabled: maybe\n", "enabled", "invalid value \"maybe\": expected a boolean"),
         ("name: a\ntags: {x: 1}\n", "tags", "expected a list, got a mapping"),
         ("name: [a]\n", "name", "expected a string, got a list"),
+        ("name: a\nlabels: {a: [b]}\n", "labels[a]", "expected a string, got a list"),
         ("port: 1\n", "name", "required value"),
         ("name: a\nratio: fast\n", "ratio", "invalid value \"fast\": expected a number"),
         ("- a\n", "", "expected a mapping, got a list"),
@@ -73,6 +74,13 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         let error = try #require(try decodeError(Item.self, text))
         #expect(error.path == path)
         #expect(error.message == message)
+    }
+
+    @Test func nullIsTheEmptyStringInStringFields() throws {
+        let item = try YAMLDecoder().decode(Item.self, from: try node("name: ~\ntags: [a, null]\nlabels: {x: }\n"))
+        #expect(item.name == "")
+        #expect(item.tags == ["a", ""])
+        #expect(item.labels == ["x": ""])
     }
 
     @Test func missingFieldPointsAtItsObject() throws {
