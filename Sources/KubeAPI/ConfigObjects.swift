@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SwkYAML
 
 /// A ConfigMap declared in the manifest directory, for pods of the same directory
 /// (env valueFrom/envFrom and configMap volumes).
@@ -62,8 +63,8 @@ private func decodeBase64Map<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key
     for entryKey in nested.allKeys {
         let text = try nested.decode(String.self, forKey: entryKey)
         guard let bytes = Data(base64Encoded: text.filter { !$0.isWhitespace }) else {
-            throw DecodingError.dataCorruptedError(forKey: entryKey, in: nested,
-                                                   debugDescription: "invalid value: not valid base64")
+            throw DecodingError.dataCorrupted(.init(codingPath: nested.codingPath + [YAMLMapKey(entryKey.stringValue)],
+                                                    debugDescription: "invalid value: not valid base64"))
         }
         out[entryKey.stringValue] = Array(bytes)
     }

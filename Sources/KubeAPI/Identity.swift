@@ -16,6 +16,16 @@ extension Pod {
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
     }
 
+    /// A hash of the pod-level spec: everything in `spec` except the containers themselves
+    /// (volumes, hostNetwork, DNS, security context, …). When it changes the sandbox must be
+    /// recreated; when only a container's `specHash` changes, only that container is replaced.
+    public var sandboxHash: String {
+        var podLevel = spec
+        podLevel.containers = []
+        podLevel.initContainers = []
+        return normalisedHash(podLevel)
+    }
+
     /// Kubernetes' JSON shape, keys sorted, empty values omitted (`-o json`).
     public func jsonBytes() throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -34,14 +44,16 @@ extension Container {
     /// A hash of the container's spec in a normalised encoding (JSON, sorted keys, empty values
     /// omitted): stable across processes and restarts, different when any field differs. The
     /// controller compares it to decide whether a container must be replaced (kubelet does the same).
-    public var specHash: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding these value types cannot fail (no floats); the reflection fallback keeps the
-        // property "differs when any field differs" even so.
-        let bytes = (try? encoder.encode(self)).map(Array.init) ?? Array(String(reflecting: self).utf8)
-        return hex64(fnv1a64(bytes))
-    }
+    public var specHash: String { normalisedHash(self) }
+}
+
+/// FNV-1a of the sorted-keys JSON encoding. Encoding these value types cannot fail (no floats);
+/// the reflection fallback keeps "differs when any field differs" true even so.
+func normalisedHash<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let bytes = (try? encoder.encode(value)).map(Array.init) ?? Array(String(reflecting: value).utf8)
+    return hex64(fnv1a64(bytes))
 }
 
 func fnv1a64(_ bytes: [UInt8]) -> UInt64 {

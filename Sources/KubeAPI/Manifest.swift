@@ -40,7 +40,15 @@ public struct ManifestDocument: Sendable {
     public var configMaps: [ConfigMap] = []
     public var secrets: [Secret] = []
     public var diagnostics: [ManifestDiagnostic] = []
-    /// An error in this document rejected its objects; other documents are unaffected.
+
+    public init(index: Int, line: Int, kind: String) {
+        self.index = index
+        self.line = line
+        self.kind = kind
+    }
+
+    /// An error rejected this document's object (for a List: the failing items); other
+    /// documents are unaffected.
     public var isRejected: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
@@ -56,6 +64,17 @@ public struct ParsedManifest: Sendable {
     /// A YAML syntax error (or a limit): nothing from this file is usable.
     public var isUnreadable: Bool
     public var documents: [ManifestDocument]
+
+    public init(file: String, pods: [Pod] = [], configMaps: [ConfigMap] = [], secrets: [Secret] = [],
+                diagnostics: [ManifestDiagnostic] = [], isUnreadable: Bool = false, documents: [ManifestDocument] = []) {
+        self.file = file
+        self.pods = pods
+        self.configMaps = configMaps
+        self.secrets = secrets
+        self.diagnostics = diagnostics
+        self.isUnreadable = isUnreadable
+        self.documents = documents
+    }
 
     public var errors: [ManifestDiagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [ManifestDiagnostic] { diagnostics.filter { $0.severity == .warning } }
@@ -184,22 +203,35 @@ struct DocumentReader {
     /// Decodes one object, turning unknown fields into warnings and a decoding failure into an error.
     private func decode<T: Decodable>(_ node: YAMLNode, _ prefix: [YAMLPathElement], into document: inout ManifestDocument) -> T? {
         do {
-            let (value, unknown) = try YAMLDecoder().decodeReportingUnknownFields(T.self, from: node)
-            for field in unknown {
+            let report = try YAMLDecoder().decodeWithReport(T.self, from: node)
+            var notes: [ManifestDiagnostic] = []
+            for field in report.unknownFields {
                 let known = ManifestParser.clusterOnlyFields.contains(field.path)
                 let name = field.path.split(separator: ".").last.map(String.init) ?? field.path
                 let message = known ? "ignored: swkube runs a single node and does not use this field" : "unknown field \"\(name)\""
-                let path = prefix.isEmpty ? field.path : prefix.fieldPath + "." + field.path
-                document.diagnostics.append(ManifestDiagnostic(severity: .warning, file: file, line: field.mark.line,
-                                                               column: field.mark.column, field: path, message: message))
+                notes.append(ManifestDiagnostic(severity: .warning, file: file, line: field.mark.line,
+                                                column: field.mark.column, field: joined(prefix, field.path), message: message))
             }
-            return value
+            for coerced in report.coercedStrings {
+                let message = "\(coerced.yamlType) \(coerced.text) where Kubernetes expects a string: quote it (\"\(coerced.text)\") "
+                    + "or a cluster will reject this manifest"
+                notes.append(ManifestDiagnostic(severity: .warning, file: file, line: coerced.mark.line,
+                                                column: coerced.mark.column, field: joined(prefix, coerced.path), message: message))
+            }
+            document.diagnostics += notes.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+            return report.value
         } catch {
-            let path = prefix.isEmpty ? error.path : [prefix.fieldPath, error.path].filter { !$0.isEmpty }.joined(separator: ".")
             document.diagnostics.append(ManifestDiagnostic(severity: .error, file: file, line: error.mark.line,
-                                                           column: error.mark.column, field: path, message: error.message))
+                                                           column: error.mark.column, field: joined(prefix, error.path),
+                                                           message: error.message))
             return nil
         }
+    }
+
+    /// A List item's prefix and a path inside the item: `items[2]` + `spec.x`.
+    private func joined(_ prefix: [YAMLPathElement], _ path: String) -> String {
+        if prefix.isEmpty || path.isEmpty { return prefix.fieldPath + path }
+        return prefix.fieldPath + (path.hasPrefix("[") ? "" : ".") + path
     }
 
     /// Name and data-key checks of a ConfigMap or Secret.

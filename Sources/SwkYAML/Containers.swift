@@ -3,6 +3,29 @@
 struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: NodeDecoder
     let pairs: [YAMLPair]
+    /// Swift's `Dictionary` decodes through its own key type; its keys are map keys, not fields.
+    private let isDictionary = String(describing: Key.self).contains("DictionaryCodingKey")
+
+    /// Key → position in `pairs`, so that decoding a large map is linear, not quadratic.
+    private let index: [String: Int]
+
+    /// The mapping's id in the decoding context, for recording which keys were read.
+    private let mappingID: String
+
+    init(decoder: NodeDecoder, pairs: [YAMLPair], mappingID: String) {
+        self.decoder = decoder
+        self.pairs = pairs
+        self.mappingID = mappingID
+        var index: [String: Int] = [:]
+        for (i, pair) in pairs.enumerated() {
+            if let key = pair.key.scalarText, index[key] == nil { index[key] = i }
+        }
+        self.index = index
+    }
+
+    private func pair(_ key: Key) -> YAMLPair? {
+        index[key.stringValue].map { pairs[$0] }
+    }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
 
@@ -11,36 +34,36 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func contains(_ key: Key) -> Bool {
-        pairs.contains { $0.key.scalarText == key.stringValue }
+        index[key.stringValue] != nil
     }
 
     private func value(_ key: Key) throws -> NodeDecoder {
-        decoder.context.use(codingPath, key.stringValue)
-        guard let pair = pairs.first(where: { $0.key.scalarText == key.stringValue }) else {
-            throw YAMLError(.decoding, "required value", mark: decoder.node.mark,
+        decoder.context.use(mappingID, key.stringValue)
+        guard let pair = pair(key) else {
+            throw YAMLError(.decoding, "required value", mark: decoder.mark,
                             path: pathElements(codingPath + [key]).fieldPath)
         }
-        return decoder.child(pair.value, key)
+        return decoder.child(pair.value, isDictionary ? YAMLMapKey(key.stringValue) : key, keyMark: pair.key.mark)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        decoder.context.use(codingPath, key.stringValue)
-        guard let pair = pairs.first(where: { $0.key.scalarText == key.stringValue }) else { return true }
+        decoder.context.use(mappingID, key.stringValue)
+        guard let pair = pair(key) else { return true }
         return pair.value.isNull
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try value(key).unbox(type)
+        try value(key).unbox(type, asField: true)
     }
 
     /// Absent and null both mean "not set", as in Kubernetes' JSON.
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard try !decodeNil(forKey: key) else { return nil }
-        return try value(key).unbox(type)
+        return try value(key).unbox(type, asField: true)
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(key).decodeBool() }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(key).decodeString() }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(key).decodeStringField() }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(key).decodeDouble() }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try value(key).decodeDouble()) }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(key).decodeInteger(type) }
@@ -85,7 +108,7 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
 
     private mutating func next() throws -> NodeDecoder {
         guard !isAtEnd else {
-            throw YAMLError(.decoding, "unexpected end of list", mark: decoder.node.mark,
+            throw YAMLError(.decoding, "unexpected end of list", mark: decoder.mark,
                             path: pathElements(codingPath).fieldPath)
         }
         defer { currentIndex += 1 }
@@ -98,7 +121,8 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().unbox(type) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().unbox(type, asField: true) }
+    mutating func decode(_ type: String.Type) throws -> String { try next().decodeStringField() }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
         -> KeyedDecodingContainer<NestedKey>
@@ -119,7 +143,7 @@ extension NodeDecoder: SingleValueDecodingContainer {
     func decode(_ type: String.Type) throws -> String { try decodeString() }
     func decode(_ type: Double.Type) throws -> Double { try decodeDouble() }
     func decode(_ type: Float.Type) throws -> Float { Float(try decodeDouble()) }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try unbox(type, asField: false) }
 }
 
 extension Decoder {

@@ -12,18 +12,17 @@ public struct YAMLDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> T {
-        try decodeReportingUnknownFields(type, from: node).value
+        try decodeWithReport(type, from: node).value
     }
 
-    /// Decodes and lists the keys no decoded type asked for, in document order.
-    public func decodeReportingUnknownFields<T: Decodable>(
-        _ type: T.Type, from node: YAMLNode
-    ) throws(YAMLError) -> (value: T, unknownFields: [YAMLUnknownField]) {
+    /// Decodes and reports, in document order, the keys no decoded type asked for and the
+    /// scalars that were read as strings although YAML types them otherwise.
+    public func decodeWithReport<T: Decodable>(_ type: T.Type, from node: YAMLNode) throws(YAMLError) -> YAMLDecodeReport<T> {
         let context = DecodingContext(root: node)
         let decoder = NodeDecoder(node: node, codingPath: [], context: context, userInfo: userInfo)
         do {
-            let value = try decoder.unbox(T.self)
-            return (value, context.unknownFields())
+            let value = try decoder.unbox(T.self, asField: true)
+            return YAMLDecodeReport(value: value, unknownFields: context.unknownFields(), coercedStrings: context.coercedStrings)
         } catch let error as YAMLError {
             throw error
         } catch let error as DecodingError {
@@ -34,16 +33,35 @@ public struct YAMLDecoder {
     }
 }
 
+public struct YAMLDecodeReport<T> {
+    public var value: T
+    /// Mapping keys the decoded types never read.
+    public var unknownFields: [YAMLUnknownField]
+    /// Plain scalars such as `8080` or `yes` that a `String` field took as text. JSON (and so the
+    /// Kubernetes API server) would see a number or a boolean there and reject it.
+    public var coercedStrings: [YAMLCoercedString]
+}
+
 /// A mapping key the decoded types never read.
 public struct YAMLUnknownField: Sendable, Equatable {
     public var path: String
     public var mark: YAMLMark
 }
 
+/// A plain scalar of another YAML type read as a string field.
+public struct YAMLCoercedString: Sendable, Equatable {
+    public var path: String
+    public var mark: YAMLMark
+    public var text: String
+    /// "an integer", "a boolean", "a number".
+    public var yamlType: String
+}
+
 /// Coding paths as field paths: integer keys are list indexes; string keys that are not plain
 /// identifiers (label keys like `app.kubernetes.io/name`) are map keys, written `[key]`.
 func pathElements(_ codingPath: [any CodingKey]) -> [YAMLPathElement] {
     codingPath.map { key in
+        if key is YAMLMapKey { return .key(key.stringValue) }
         if let i = key.intValue { return .index(i) }
         let s = key.stringValue
         let plain = !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
@@ -56,18 +74,26 @@ final class DecodingContext {
     private var mappings: [(path: [any CodingKey], node: YAMLNode)] = []
     private var registered: Set<String> = []
     private var used: [String: Set<String>] = [:]
+    private(set) var coercedStrings: [YAMLCoercedString] = []
 
     init(root: YAMLNode) {
         self.root = root
     }
 
-    func register(_ path: [any CodingKey], _ node: YAMLNode) {
+    /// Registers a mapping being decoded; returns its id (its field path) for `use`.
+    func register(_ path: [any CodingKey], _ node: YAMLNode) -> String {
         let id = pathElements(path).fieldPath
         if registered.insert(id).inserted { mappings.append((path, node)) }
+        return id
     }
 
-    func use(_ path: [any CodingKey], _ key: String) {
-        used[pathElements(path).fieldPath, default: []].insert(key)
+    func use(_ mappingID: String, _ key: String) {
+        used[mappingID, default: []].insert(key)
+    }
+
+    func coerced(_ path: [any CodingKey], _ node: YAMLNode, _ text: String) {
+        coercedStrings.append(YAMLCoercedString(path: pathElements(path).fieldPath, mark: node.mark, text: text,
+                                                yamlType: node.typeName))
     }
 
     func unknownFields() -> [YAMLUnknownField] {
@@ -99,6 +125,17 @@ final class DecodingContext {
     }
 }
 
+/// A key of a free-form map (labels, resource limits, ConfigMap data): written `[key]` in field
+/// paths. Decoded `Dictionary` values get it automatically; types walking a map by hand use it
+/// in the coding paths of the errors they throw.
+public struct YAMLMapKey: CodingKey, Sendable {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ string: String) { stringValue = string }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
+}
+
 struct AnyCodingKey: CodingKey {
     var stringValue: String
     var intValue: Int?
@@ -114,16 +151,26 @@ struct NodeDecoder: Decoder {
     let codingPath: [any CodingKey]
     let context: DecodingContext
     let userInfo: [CodingUserInfoKey: Any]
+    /// The mark of the key this node is the value of (nil for list items and the root).
+    let keyMark: YAMLMark?
 
-    init(node: YAMLNode, codingPath: [any CodingKey], context: DecodingContext, userInfo: [CodingUserInfoKey: Any]) {
+    init(node: YAMLNode, codingPath: [any CodingKey], context: DecodingContext, userInfo: [CodingUserInfoKey: Any],
+         keyMark: YAMLMark? = nil) {
         self.node = node
         self.codingPath = codingPath
         self.context = context
         self.userInfo = userInfo
+        self.keyMark = keyMark
+    }
+
+    /// Where to point for this node, as `YAMLNode.locate` does: a collection under a key is shown
+    /// by its key, a scalar by itself.
+    var mark: YAMLMark {
+        node.scalarText == nil ? keyMark ?? node.mark : node.mark
     }
 
     func error(_ message: String, at mark: YAMLMark? = nil) -> YAMLError {
-        YAMLError(.decoding, message, mark: mark ?? node.mark, path: pathElements(codingPath).fieldPath)
+        YAMLError(.decoding, message, mark: mark ?? self.mark, path: pathElements(codingPath).fieldPath)
     }
 
     func mismatch(_ expected: String) -> YAMLError {
@@ -133,9 +180,8 @@ struct NodeDecoder: Decoder {
         return error("expected \(expected), got \(node.typeName)")
     }
 
-    func child(_ node: YAMLNode, _ key: any CodingKey) -> NodeDecoder {
-        NodeDecoder(node: node, codingPath: codingPath + [key], context: context,
-                    userInfo: userInfo)
+    func child(_ node: YAMLNode, _ key: any CodingKey, keyMark: YAMLMark? = nil) -> NodeDecoder {
+        NodeDecoder(node: node, codingPath: codingPath + [key], context: context, userInfo: userInfo, keyMark: keyMark)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -143,8 +189,8 @@ struct NodeDecoder: Decoder {
         for pair in pairs where pair.key.scalarText == nil {
             throw error("mapping keys must be scalars", at: pair.key.mark)
         }
-        context.register(codingPath, node)
-        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, pairs: pairs))
+        let id = context.register(codingPath, node)
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, pairs: pairs, mappingID: id))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -154,8 +200,10 @@ struct NodeDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == String.self, let v = try decodeString() as? T { return v }
+    /// `asField`: the value of a mapping key or list item, as opposed to the inside of a custom
+    /// scalar type (a Quantity may well be written `1000000`).
+    func unbox<T: Decodable>(_ type: T.Type, asField: Bool) throws -> T {
+        if T.self == String.self, let v = try (asField ? decodeStringField() : decodeString()) as? T { return v }
         if T.self == Bool.self, let v = try decodeBool() as? T { return v }
         if T.self == Double.self, let v = try decodeDouble() as? T { return v }
         if T.self == Float.self, let v = Float(try decodeDouble()) as? T { return v }
@@ -165,6 +213,17 @@ struct NodeDecoder: Decoder {
 
     func decodeString() throws -> String {
         guard let text = node.scalarText, !node.isNull else { throw mismatch("a string") }
+        return text
+    }
+
+    /// A string field: any scalar is accepted as its text, but a plain `8080` or `yes` is noted.
+    /// Null is the empty string, as Go's JSON decoding (and so Kubernetes) reads it.
+    func decodeStringField() throws -> String {
+        if node.isNull { return "" }
+        let text = try decodeString()
+        if node.tag == nil, case .scalar(_, .plain) = node.kind, node.resolved != .string(text) {
+            context.coerced(codingPath, node, text)
+        }
         return text
     }
 

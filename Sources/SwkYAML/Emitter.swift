@@ -101,8 +101,16 @@ public enum YAMLEmitter {
     private static func needsQuotes(_ text: String) -> Bool {
         guard let first = text.first, let last = text.last else { return true }
         if YAMLScalarResolver.resolve(text, style: .plain, tag: nil) != .string(text) { return true }
-        if first == " " || last == " " || last == ":" { return true }
-        if "-?:,[]{}#&*!|>'\"%@`".contains(first) { return true }
+        if first == " " || last == " " || last == ":" || text == "<<" { return true }
+        // `-x`, `?x`, `:x` are plain text (an indicator needs a space after it); `---` and `...`
+        // could end a document.
+        let second = text.dropFirst().first
+        if "-?:".contains(first), let second, second != " " {
+            if text.hasPrefix("---") || text.hasPrefix("...") { return true }
+        } else if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+            return true
+        }
+        if text.hasPrefix("...") { return true }
         if text.contains(": ") || text.contains(" #") || text.contains("\t") { return true }
         return text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0xFEFF }
     }

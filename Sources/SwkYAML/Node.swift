@@ -134,22 +134,27 @@ extension Array where Element == YAMLPathElement {
 }
 
 extension YAMLNode {
-    /// The node at `path` and the mark that best locates it: the node's own mark when it exists,
-    /// else the mark of the deepest ancestor that does (so "required value" points at the object
-    /// that lacks the field).
+    /// The node at `path` and the mark that best locates it: the node's own mark (its key's, for a
+    /// collection under a key) when it exists, else the mark of the deepest ancestor that does
+    /// (so "required value" points at the object that lacks the field).
     public func locate(_ path: [YAMLPathElement]) -> (node: YAMLNode?, mark: YAMLMark) {
         var current = self
+        var keyMark: YAMLMark?
         for element in path {
-            let next: YAMLNode?
             switch element {
-            case .field(let name), .key(let name): next = current[name]
+            case .field(let name), .key(let name):
+                guard let pair = current.pair(forKey: name) else { return (nil, current.mark) }
+                current = pair.value
+                keyMark = pair.key.mark
             case .index(let i):
                 let items = current.sequence ?? []
-                next = i >= 0 && i < items.count ? items[i] : nil
+                guard i >= 0 && i < items.count else { return (nil, current.mark) }
+                current = items[i]
+                keyMark = nil
             }
-            guard let next else { return (nil, current.mark) }
-            current = next
         }
+        // A collection under a key is best shown by its key: `valueFrom:`, not the line after it.
+        if current.scalarText == nil, let keyMark { return (current, keyMark) }
         return (current, current.mark)
     }
 }

@@ -64,6 +64,7 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         ("name: a\nenabled: maybe\n", "enabled", "invalid value \"maybe\": expected a boolean"),
         ("name: a\ntags: {x: 1}\n", "tags", "expected a list, got a mapping"),
         ("name: [a]\n", "name", "expected a string, got a list"),
+        ("name: a\nlabels: {a: [b]}\n", "labels[a]", "expected a string, got a list"),
         ("port: 1\n", "name", "required value"),
         ("name: a\nratio: fast\n", "ratio", "invalid value \"fast\": expected a number"),
         ("- a\n", "", "expected a mapping, got a list"),
@@ -75,14 +76,29 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         #expect(error.message == message)
     }
 
+    @Test func nullIsTheEmptyStringInStringFields() throws {
+        let item = try YAMLDecoder().decode(Item.self, from: try node("name: ~\ntags: [a, null]\nlabels: {x: }\n"))
+        #expect(item.name == "")
+        #expect(item.tags == ["a", ""])
+        #expect(item.labels == ["x": ""])
+    }
+
     @Test func missingFieldPointsAtItsObject() throws {
         let error = try #require(try decodeError(Item.self, "children:\n  - port: 1\nname: x\n"))
         #expect(error.path == "children[0].name")
         #expect(error.mark == YAMLMark(line: 2, column: 5))
     }
 
+    @Test func blockCollectionsArePointedAtByTheirKey() throws {
+        let mismatch = try #require(try decodeError(Item.self, "name: a\ntags:\n  x: 1\n"))
+        #expect(mismatch.mark == YAMLMark(line: 2, column: 1))
+        let missing = try #require(try decodeError(Item.self, "name: a\nchildren:\n- port: 1\n"))
+        #expect(missing.path == "children[0].name")
+        #expect(missing.mark == YAMLMark(line: 3, column: 3))
+    }
+
     @Test func unknownFieldsAreReportedWithTheirKeyMarks() throws {
-        let (item, unknown) = try YAMLDecoder().decodeReportingUnknownFields(Item.self, from: try node("""
+        let report = try YAMLDecoder().decodeWithReport(Item.self, from: try node("""
             name: top
             colour: red
             children:
@@ -91,8 +107,8 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
             labels:
               any: thing
             """))
-        #expect(item.name == "top")
-        #expect(unknown == [
+        #expect(report.value.name == "top")
+        #expect(report.unknownFields == [
             YAMLUnknownField(path: "colour", mark: YAMLMark(line: 2, column: 1)),
             YAMLUnknownField(path: "children[0].nickname", mark: YAMLMark(line: 5, column: 3)),
         ])
@@ -112,5 +128,26 @@ private func decodeError<T: Decodable>(_ type: T.Type, _ text: String) throws ->
         #expect(error.path == "[1].mode")
         #expect(error.mark == YAMLMark(line: 2, column: 9))
         #expect(error.message == "invalid value \"a\"")
+    }
+
+    @Test func plainNonStringScalarsReadAsStringsAreNoted() throws {
+        struct Wrapper: Decodable { var value: String; var list: [String]; var custom: Custom }
+        struct Custom: Decodable {
+            var text: String
+            init(from decoder: any Decoder) throws { text = try decoder.singleValueContainer().decode(String.self) }
+        }
+        let report = try YAMLDecoder().decodeWithReport(Wrapper.self, from: try node("""
+            value: 8080
+            list: [yes, "no", !!str 1, 1.5, text]
+            custom: 42
+            """))
+        #expect(report.value.value == "8080")
+        #expect(report.value.list == ["yes", "no", "1", "1.5", "text"])
+        #expect(report.value.custom.text == "42")
+        #expect(report.coercedStrings == [
+            YAMLCoercedString(path: "value", mark: YAMLMark(line: 1, column: 8), text: "8080", yamlType: "an integer"),
+            YAMLCoercedString(path: "list[0]", mark: YAMLMark(line: 2, column: 8), text: "yes", yamlType: "a boolean"),
+            YAMLCoercedString(path: "list[3]", mark: YAMLMark(line: 2, column: 28), text: "1.5", yamlType: "a number"),
+        ])
     }
 }

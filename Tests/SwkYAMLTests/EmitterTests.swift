@@ -4,11 +4,17 @@ import Testing
 @Suite struct EmitterTests {
     @Test(arguments: ["true", "123", "1.5", "null", "~", "", "a: b", "- x", "#x", "x #y", " lead", "trail ", "yes",
                       "0644", "*ref", "&a", "!tag", "{}", "[1]", "%p", "@x", "`x", "'q'", "\"dq\"", "tab\tx", "end:",
-                      "ctl\u{1}x", "ünïcode", "plain text", "128Mi", "http://x/y"])
+                      "ctl\u{1}x", "ünïcode", "plain text", "128Mi", "http://x/y", "<<", "-c", "--flag=x", "-", "---", "...", "?x", ":x", "- x", "a\nb", " a\nb", "a\n\n", "x\r\ny"])
     func stringsRoundTrip(text: String) throws {
-        let yaml = YAMLEmitter.emit(YAMLNode(.mapping([YAMLPair(key: .scalar("k"), value: .scalar(text, style: .doubleQuoted))])))
+        let yaml = YAMLEmitter.emit(YAMLNode(.mapping([
+            YAMLPair(key: .scalar("k"), value: .scalar(text, style: .doubleQuoted)),
+            YAMLPair(key: .scalar(text, style: .doubleQuoted), value: .scalar("as key")),
+            YAMLPair(key: .scalar("list"), value: YAMLNode(.sequence([.scalar(text, style: .doubleQuoted)]))),
+        ])))
         let back = try YAMLParser().parseSingle(Array(yaml.utf8))
         #expect(back["k"]?.resolved == .string(text), "emitted: \(yaml)")
+        #expect(back[text]?.resolved == .string("as key"), "emitted: \(yaml)")
+        #expect(back["list"]?.sequence?.first?.resolved == .string(text), "emitted: \(yaml)")
     }
 
     @Test func plainWhenSafe() {
@@ -17,6 +23,9 @@ import Testing
         #expect(YAMLEmitter.quoted("123") == "\"123\"")
         #expect(YAMLEmitter.quoted("a: b") == "\"a: b\"")
         #expect(YAMLEmitter.quoted("") == "\"\"")
+        #expect(YAMLEmitter.quoted("-c") == "-c")
+        #expect(YAMLEmitter.quoted("--") == "--")
+        #expect(YAMLEmitter.quoted("---") == "\"---\"")
     }
 
     @Test func blockLayoutLikeKubectl() throws {
