@@ -8,8 +8,9 @@ public struct ObservedPod: Sendable, Equatable {
     public var containers: [ContainerStatus] = []
 
     public init(sandboxes: [PodSandboxStatus] = [], containers: [ContainerStatus] = []) {
-        self.sandboxes = sandboxes.sorted { $0.createdAt > $1.createdAt }
-        self.containers = containers.sorted { $0.createdAt > $1.createdAt }
+        // Newest first; the attempt number breaks ties of a coarse clock.
+        self.sandboxes = sandboxes.sorted { ($0.createdAt, $0.metadata.attempt) > ($1.createdAt, $1.metadata.attempt) }
+        self.containers = containers.sorted { ($0.createdAt, $0.metadata.attempt) > ($1.createdAt, $1.metadata.attempt) }
     }
 
     /// The newest instance of the named container, if any.
