@@ -68,7 +68,7 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 /// 3. Container instances whose name is no longer in the spec → kill.
 public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64) -> PodActions {
     var actions = PodActions()
-    let specNames = Set(pod.spec.containers.map(\.name))
+    let specNames = Set((pod.spec.initContainers + pod.spec.containers).map(\.name))
     let wantHash = SandboxHash.of(pod)
     let sandbox = observed.sandboxes.first
 
@@ -85,7 +85,7 @@ public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: 
         actions.killPod = !observed.isEmpty
         actions.createSandbox = true
         actions.sandboxAttempt = sandbox.map { $0.metadata.attempt + 1 } ?? 0
-        actions.containersToStart = pod.spec.containers.map(\.name)
+        actions.containersToStart = pod.spec.initContainers.first.map { [$0.name] } ?? pod.spec.containers.map(\.name)
         return actions
     }
     actions.sandboxID = sandbox?.id
@@ -96,41 +96,93 @@ public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: 
         }
     }
 
+    switch initContainerProgress(pod, observed: observed, backoff: backoff, now: now, into: &actions) {
+    case .waiting:
+        return actions
+    case .failed:
+        actions.podFinished = true
+        return actions
+    case .done:
+        break
+    }
+
     var anyLeftToRun = false
     for container in pod.spec.containers {
-        guard let current = observed.latest(container.name) else {
-            actions.containersToStart.append(container.name)
+        if decide(container, pod: pod, observed: observed, backoff: backoff, now: now, into: &actions) {
             anyLeftToRun = true
-            continue
-        }
-        let hashMatches = current.annotations[KubeLabels.containerHash] == container.specHash
-        switch current.state {
-        case .running, .created, .unknown:
-            anyLeftToRun = true
-            if !hashMatches {
-                actions.containersToKill[current.id] = "container \(container.name) definition changed, will be restarted"
-                actions.containersToStart.append(container.name)
-            }
-        case .exited:
-            if !hashMatches {
-                // An edit gets a fresh start whatever the policy said about the old definition.
-                actions.containersToStart.append(container.name)
-                anyLeftToRun = true
-                continue
-            }
-            guard shouldRestart(pod.spec.restartPolicy, exitCode: current.exitCode) else { continue }
-            anyLeftToRun = true
-            let key = BackoffKey(podUID: pod.metadata.uid, container: container.name, specHash: container.specHash)
-            if let notBefore = backoff.restartNotBefore(key, finishedAt: current.finishedAt, startedAt: current.startedAt),
-               notBefore > now {
-                actions.backingOff[container.name] = notBefore
-            } else {
-                actions.containersToStart.append(container.name)
-            }
         }
     }
     actions.podFinished = !anyLeftToRun
     return actions
+}
+
+/// Decides for one app container (or sidecar) from its newest instance: start it, replace it,
+/// restart it (now or after its backoff), or leave it. Returns whether it still has work to do.
+private func decide(_ container: KubeAPI.Container, pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64,
+                    policy: RestartPolicy? = nil, into actions: inout PodActions) -> Bool {
+    guard let current = observed.latest(container.name) else {
+        actions.containersToStart.append(container.name)
+        return true
+    }
+    let hashMatches = current.annotations[KubeLabels.containerHash] == container.specHash
+    switch current.state {
+    case .running, .created, .unknown:
+        if !hashMatches {
+            actions.containersToKill[current.id] = "container \(container.name) definition changed, will be restarted"
+            actions.containersToStart.append(container.name)
+        }
+        return true
+    case .exited:
+        if !hashMatches {
+            // An edit gets a fresh start whatever the policy said about the old definition.
+            actions.containersToStart.append(container.name)
+            return true
+        }
+        guard shouldRestart(policy ?? pod.spec.restartPolicy, exitCode: current.exitCode) else { return false }
+        let key = BackoffKey(podUID: pod.metadata.uid, container: container.name, specHash: container.specHash)
+        if let notBefore = backoff.restartNotBefore(key, finishedAt: current.finishedAt, startedAt: current.startedAt),
+           notBefore > now {
+            actions.backingOff[container.name] = notBefore
+        } else {
+            actions.containersToStart.append(container.name)
+        }
+        return true
+    }
+}
+
+enum InitProgress { case waiting, done, failed }
+
+/// Init containers run one at a time, in order, each to success before the next; a sidecar
+/// (`restartPolicy: Always`) only has to be running. A failed one is restarted per the pod's policy
+/// (with backoff), and under `Never` it fails the pod.
+func initContainerProgress(_ pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64,
+                           into actions: inout PodActions) -> InitProgress {
+    for container in pod.spec.initContainers {
+        if container.restartPolicy == .always {
+            _ = decide(container, pod: pod, observed: observed, backoff: backoff, now: now, policy: .always, into: &actions)
+            if observed.latest(container.name)?.state != .running { return .waiting }
+            continue
+        }
+        guard let current = observed.latest(container.name),
+              current.annotations[KubeLabels.containerHash] == container.specHash else {
+            actions.containersToStart.append(container.name)
+            return .waiting
+        }
+        switch current.state {
+        case .running, .created, .unknown:
+            return .waiting
+        case .exited where current.exitCode == 0:
+            continue
+        case .exited:
+            // Init containers restart on failure under Always and OnFailure alike.
+            let policy: RestartPolicy = pod.spec.restartPolicy == .never ? .never : .onFailure
+            if !decide(container, pod: pod, observed: observed, backoff: backoff, now: now, policy: policy, into: &actions) {
+                return .failed
+            }
+            return .waiting
+        }
+    }
+    return .done
 }
 
 /// Whether every container has exited and none is due a restart under the pod's policy.

@@ -39,8 +39,14 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     record.specJSON = input.specJSON
     record.podIP = input.observed.sandboxes.first?.network.ip ?? ""
     record.startTime = input.observed.sandboxes.last?.createdAt ?? 0
-    record.containers = pod.spec.containers.map { containerStatus(for: $0, input) }
-    record.phase = phase(pod.spec.restartPolicy, record.containers)
+    let inits = pod.spec.initContainers.map {
+        var status = containerStatus(for: $0, input)
+        status.isInit = true
+        return status
+    }
+    let apps = pod.spec.containers.map { containerStatus(for: $0, input) }
+    record.containers = inits + apps
+    record.phase = initPhase(pod, inits) ?? phase(pod.spec.restartPolicy, apps)
     return record
 }
 
@@ -95,6 +101,23 @@ private func containerStatus(for container: KubeAPI.Container, _ input: PodStatu
 func exitReason(_ status: ContainerStatus) -> String {
     if !status.reason.isEmpty { return status.reason }
     return status.exitCode == 0 ? "Completed" : "Error"
+}
+
+/// While init containers are unfinished the pod is Pending — or Failed, when one failed under
+/// restartPolicy Never. Sidecars only need to have started.
+func initPhase(_ pod: Pod, _ inits: [ContainerRecord]) -> String? {
+    for (spec, status) in zip(pod.spec.initContainers, inits) {
+        if spec.restartPolicy == .always {
+            if status.state != .running && status.lastExitCode == nil { return "Pending" }
+            continue
+        }
+        switch status.state {
+        case .terminated where status.exitCode == 0: continue
+        case .terminated where pod.spec.restartPolicy == .never: return "Failed"
+        default: return "Pending"
+        }
+    }
+    return nil
 }
 
 /// kubelet's getPhase for app containers.

@@ -97,7 +97,7 @@ extension NodeController {
 
         // Step 4: start containers, in spec order.
         for name in actions.containersToStart {
-            guard let container = pod.spec.containers.first(where: { $0.name == name }) else { continue }
+            guard let container = (pod.spec.initContainers + pod.spec.containers).first(where: { $0.name == name }) else { continue }
             await start(container, in: pod, sandboxID: sandboxID, sandboxConfig: sandboxConfig,
                         restartCount: restarts[name] ?? 0, previous: actions.killPod ? nil : observed.latest(name),
                         observed: observed)

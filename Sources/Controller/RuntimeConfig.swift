@@ -77,22 +77,23 @@ public enum SwkubeAnnotations {
     public static let terminationGracePeriod = "io.kubernetes.pod.terminationGracePeriod"
 }
 
-/// A stable hash of the pod-level fields whose change needs a new sandbox (namespaces, hostname,
-/// host ports, volumes). Stable across processes: FNV-1a over a canonical text.
+/// A stable hash of the pod-level fields whose change needs a new sandbox: namespaces, hostname,
+/// DNS, volumes, security context, and the host ports (which live on containers). Fields that
+/// only steer restarts and stops (restartPolicy, grace period, deadline) are left out, so editing
+/// them does not restart anything.
 public enum SandboxHash {
     public static func of(_ pod: Pod) -> String {
-        let spec = pod.spec
-        var text = "hostNetwork=\(spec.hostNetwork);hostPID=\(spec.hostPID);hostIPC=\(spec.hostIPC);"
-        text += "hostname=\(spec.hostname ?? "");"
-        for container in spec.containers {
-            for port in container.ports {
-                text += "port=\(port.containerPort)/\(port.hostPort ?? 0)/\(port.protocol);"
+        var podLevel = pod
+        podLevel.spec.restartPolicy = .always
+        podLevel.spec.terminationGracePeriodSeconds = 30
+        podLevel.spec.activeDeadlineSeconds = nil
+        var ports = ""
+        for container in pod.spec.containers {
+            for port in container.ports where (port.hostPort ?? 0) > 0 {
+                ports += "\(port.containerPort)/\(port.hostPort ?? 0)/\(port.protocol);"
             }
         }
-        for volume in spec.volumes {
-            text += "volume=\(volume)"
-        }
-        return fnv1a(text)
+        return fnv1a(podLevel.sandboxHash + ports)
     }
 
     static func fnv1a(_ text: String) -> String {

@@ -150,6 +150,92 @@ struct PodActionsTests {
     }
 }
 
+/// Init containers and sidecars: one at a time, in order, before the app containers.
+struct InitContainerActionsTests {
+    typealias T = PodActionsTests
+    static let now = T.now
+
+    static func pod(_ policy: RestartPolicy = .always, sidecar: Bool = false) -> Pod {
+        var pod = T.pod(policy, containers: ["app"])
+        for name in ["init-a", "init-b"] {
+            var c = KubeAPI.Container(name: name, image: "localhost/swkube-demo:1.0")
+            c.command = ["true"]
+            if sidecar && name == "init-a" { c.restartPolicy = .always }
+            pod.spec.initContainers.append(c)
+        }
+        return pod
+    }
+
+    static func observed(_ pod: Pod, _ instances: [ContainerStatus]) -> ObservedPod {
+        ObservedPod(sandboxes: [T.sandbox(for: pod)], containers: instances)
+    }
+
+    static func instance(_ name: String, of pod: Pod, _ state: ContainerState, exitCode: Int32 = 0) -> ContainerStatus {
+        var c = T.instance(name, of: pod, state: state, exitCode: exitCode, id: "id-\(name)")
+        c.annotations[KubeLabels.containerHash] = (pod.spec.initContainers + pod.spec.containers).first { $0.name == name }?.specHash
+        return c
+    }
+
+    @Test func aNewPodStartsOnlyItsFirstInitContainer() {
+        let actions = computePodActions(desired: Self.pod(), observed: ObservedPod(), backoff: Backoff(), now: Self.now)
+        #expect(actions.createSandbox)
+        #expect(actions.containersToStart == ["init-a"])
+    }
+
+    @Test func aRunningInitContainerHoldsEverythingBack() {
+        let pod = Self.pod()
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [Self.instance("init-a", of: pod, .running)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.isEmpty)
+    }
+
+    @Test func aSucceededInitContainerLetsTheNextOneStart() {
+        let pod = Self.pod()
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [Self.instance("init-a", of: pod, .exited)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart == ["init-b"])
+    }
+
+    @Test func appContainersStartOnceEveryInitContainerSucceeded() {
+        let pod = Self.pod()
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [
+            Self.instance("init-a", of: pod, .exited), Self.instance("init-b", of: pod, .exited),
+        ]), backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart == ["app"])
+    }
+
+    @Test func aFailedInitContainerFailsThePodUnderNever() {
+        let pod = Self.pod(.never)
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [Self.instance("init-a", of: pod, .exited, exitCode: 2)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart.isEmpty)
+        #expect(actions.podFinished)
+    }
+
+    @Test func aFailedInitContainerIsRetriedUnderAlwaysBeforeAnythingElse() {
+        let pod = Self.pod(.always)
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [Self.instance("init-a", of: pod, .exited, exitCode: 2)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart == ["init-a"])
+    }
+
+    @Test func aRunningSidecarLetsTheNextInitContainerStartAndKeepsRunning() {
+        let pod = Self.pod(sidecar: true)
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [Self.instance("init-a", of: pod, .running)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart == ["init-b"])
+        #expect(actions.containersToKill.isEmpty)
+    }
+
+    @Test func anExitedSidecarIsRestartedEvenWhenThePodSaysNever() {
+        let pod = Self.pod(.never, sidecar: true)
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [
+            Self.instance("init-a", of: pod, .exited, exitCode: 0), Self.instance("init-b", of: pod, .exited),
+        ]), backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToStart.first == "init-a")
+    }
+}
+
 struct BackoffTests {
     @Test func delaysAreImmediateThenTenSecondsDoublingToTheCap() {
         var backoff = Backoff(policy: BackoffPolicy(initial: 10 * nanosPerSecond, cap: 300 * nanosPerSecond))
