@@ -122,6 +122,12 @@ extension Container {
         }
         let field = ref.fieldPath
         let isMapEntry = ["metadata.labels['", "metadata.annotations['"].contains { field.hasPrefix($0) } && field.hasSuffix("']")
+        if isMapEntry, let open = field.firstIndex(of: "'"), let close = field.lastIndex(of: "'"), open < close {
+            let key = String(field[field.index(after: open)..<close])
+            if !NameRules.isQualifiedName(key) {
+                v.fail(path + [.field("fieldPath")], "invalid value \"\(field)\": key \"\(key)\" \(NameRules.qualifiedNameMessage)")
+            }
+        }
         if v.required(field, path + [.field("fieldPath")]), !isMapEntry, !Container.fieldRefPaths.contains(field) {
             v.fail(path + [.field("fieldPath")],
                    "invalid value \"\(field)\": must be one of metadata.labels['<key>'], metadata.annotations['<key>'], "

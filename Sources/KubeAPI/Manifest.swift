@@ -115,10 +115,11 @@ public enum ManifestParser {
     ]
 }
 
-/// Reads documents one by one, remembering pod names to reject duplicates within the file.
+/// Reads documents one by one, remembering object names to reject duplicates within the file.
 struct DocumentReader {
     let file: String
-    private var podLines: [String: Int] = [:]
+    /// "Kind namespace/name" → line of its first declaration.
+    private var declared: [String: Int] = [:]
 
     init(file: String) {
         self.file = file
@@ -127,6 +128,10 @@ struct DocumentReader {
     mutating func read(_ node: YAMLNode, index: Int) -> ManifestDocument {
         var document = ManifestDocument(index: index, line: node.mark.line, kind: node["kind"]?.scalarText ?? "")
         read(node, prefix: [], allowList: true, into: &document)
+        // Compiler order: by position, errors and warnings interleaved.
+        document.diagnostics = document.diagnostics.enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
         return document
     }
 
@@ -168,12 +173,14 @@ struct DocumentReader {
             }
         case "ConfigMap":
             if let cm: ConfigMap = decode(node, prefix, into: &document),
-               accept(cm.metadata, node, prefix, into: &document, validateData: Array(cm.data.keys) + Array(cm.binaryData.keys)) {
+               accept(cm.metadata, node, prefix, into: &document, validateData: Array(cm.data.keys) + Array(cm.binaryData.keys)),
+               claim(kind, cm.metadata, node, prefix, into: &document) {
                 document.configMaps.append(cm)
             }
         case "Secret":
             if let secret: Secret = decode(node, prefix, into: &document),
-               accept(secret.metadata, node, prefix, into: &document, validateData: Array(secret.data.keys)) {
+               accept(secret.metadata, node, prefix, into: &document, validateData: Array(secret.data.keys)),
+               claim(kind, secret.metadata, node, prefix, into: &document) {
                 document.secrets.append(secret)
             }
         default:
@@ -187,17 +194,24 @@ struct DocumentReader {
         for issue in issues {
             document.diagnostics.append(diagnostic(.error, node.locate(issue.path).mark, prefix + issue.path, issue.message))
         }
-        guard issues.isEmpty else { return }
-        let id = "\(pod.metadata.namespace)/\(pod.metadata.name)"
-        let nameMark = node.locate([.field("metadata"), .field("name")]).mark
-        if let firstLine = podLines[id] {
-            document.diagnostics.append(diagnostic(.error, nameMark, prefix + [.field("metadata"), .field("name")],
-                                                   "duplicate value \"\(id)\": already declared at line \(firstLine)"))
-            return
-        }
-        podLines[id] = nameMark.line
+        guard issues.isEmpty, claim("Pod", pod.metadata, node, prefix, into: &document) else { return }
         pod.metadata.uid = Pod.derivedUID(namespace: pod.metadata.namespace, name: pod.metadata.name)
         document.pods.append(pod)
+    }
+
+    /// Records the object's namespace/name; a second object of the same kind and name is an error.
+    private mutating func claim(_ kind: String, _ metadata: ObjectMeta, _ node: YAMLNode, _ prefix: [YAMLPathElement],
+                                into document: inout ManifestDocument) -> Bool {
+        let id = "\(metadata.namespace)/\(metadata.name)"
+        let path: [YAMLPathElement] = [.field("metadata"), .field("name")]
+        let mark = node.locate(path).mark
+        if let firstLine = declared["\(kind) \(id)"] {
+            document.diagnostics.append(diagnostic(.error, mark, prefix + path,
+                                                   "duplicate value \"\(id)\": already declared at line \(firstLine)"))
+            return false
+        }
+        declared["\(kind) \(id)"] = mark.line
+        return true
     }
 
     /// Decodes one object, turning unknown fields into warnings and a decoding failure into an error.

@@ -145,7 +145,9 @@ extension ObjectMeta: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try rejectUnsupported(decoder, ["generateName"])
         name = try c.value(.name, default: "")
-        namespace = try c.value(.namespace, default: "default")
+        // An empty namespace means the default one, as on a cluster.
+        let namespace = try c.value(.namespace, default: "")
+        self.namespace = namespace.isEmpty ? "default" : namespace
         labels = try c.map(.labels)
         annotations = try c.map(.annotations)
         // Set by the API server on a cluster; here derived from namespace/name by the parser.
@@ -181,8 +183,9 @@ extension PodSpec: Codable {
         restartPolicy = try c.value(.restartPolicy, default: .always)
         terminationGracePeriodSeconds = try c.value(.terminationGracePeriodSeconds, default: 30)
         activeDeadlineSeconds = try c.decodeIfPresent(Int64.self, forKey: .activeDeadlineSeconds)
-        hostname = try c.decodeIfPresent(String.self, forKey: .hostname)
-        subdomain = try c.decodeIfPresent(String.self, forKey: .subdomain)
+        // Empty means unset (Go's omitempty strings).
+        hostname = try c.decodeIfPresent(String.self, forKey: .hostname).flatMap { $0.isEmpty ? nil : $0 }
+        subdomain = try c.decodeIfPresent(String.self, forKey: .subdomain).flatMap { $0.isEmpty ? nil : $0 }
         hostNetwork = try c.value(.hostNetwork, default: false)
         hostPID = try c.value(.hostPID, default: false)
         hostIPC = try c.value(.hostIPC, default: false)

@@ -39,7 +39,7 @@ extension Quantity {
         case "E": exp10 = 18
         default:
             guard let e = suffix.first, e == "e" || e == "E", let n = Int(suffix.dropFirst()),
-                  abs(n) < 1000 else { throw bad }
+                  n > -1000, n < 1000 else { throw bad }
             exp10 = n
         }
         // Normalise: no leading zeros, trailing zeros moved into the exponent.

@@ -1,12 +1,13 @@
 /// A Swift `Decoder` over a `YAMLNode` tree.
 ///
 /// Errors name the field path (`spec.containers[0].image`) and the line and column of the value
-/// (or, for a missing field, of the object that lacks it). Every mapping key that the decoded
-/// types never asked for is reported as an unknown field — Kubernetes warns about those rather
-/// than failing, and so do we. Strictness follows Kubernetes' JSON decoding: a quoted `"80"` is not
-/// an integer and `yes` is not a string's only spelling — but any scalar decodes as a `String`
-/// (its text as written), so `value: 8080` works for env values.
-public struct YAMLDecoder {
+/// (for a missing field, of the object that lacks it). Every mapping key that the decoded types
+/// never asked for is reported as an unknown field — Kubernetes warns about those rather than
+/// failing, and so do we. Strictness follows Kubernetes' JSON decoding: a quoted `"80"` is not an
+/// integer, `maybe` is not a boolean, null is "not set" (the empty string in a string field). One
+/// leniency: any scalar decodes as a `String` field (its text as written), so `value: 8080` works —
+/// and is reported in `coercedStrings`, because a cluster would reject it.
+public struct YAMLDecoder: Sendable {
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
     public init() {}
@@ -248,3 +249,5 @@ struct NodeDecoder: Decoder {
         return value
     }
 }
+
+extension YAMLDecodeReport: Sendable where T: Sendable {}

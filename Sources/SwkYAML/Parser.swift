@@ -44,7 +44,7 @@ public struct YAMLParser: Sendable {
                 yaml_parser_set_input_string(&parser, &empty, 0)
             }
             return withUnsafeMutablePointer(to: &parser) { pointer in
-                var builder = TreeBuilder(events: EventReader(parser: pointer), limits: limits)
+                var builder = TreeBuilder(events: EventReader(parser: pointer, input: buffer), limits: limits)
                 return Result { () throws(YAMLError) in try builder.stream() }
             }
         }
@@ -72,6 +72,8 @@ enum Event {
 
 struct EventReader {
     let parser: UnsafeMutablePointer<yaml_parser_t>
+    /// The bytes being parsed, to place reader errors (libyaml gives only a byte offset for those).
+    let input: UnsafeBufferPointer<UInt8>
 
     mutating func next() throws(YAMLError) -> (Event, YAMLMark) {
         var event = yaml_event_t()
@@ -128,12 +130,18 @@ struct EventReader {
         let problem = p.problem.map { String(cString: $0) } ?? "invalid yaml"
         var message = problem
         if let context = p.context.map({ String(cString: $0) }) { message = "\(context): \(problem)" }
-        var mark = p.problem_mark
         if p.error == YAML_READER_ERROR {
-            // The reader reports a byte offset; line/column are not tracked at that stage.
-            message += " at byte \(p.problem_offset)"
-            mark = p.mark
+            // The reader reports a byte offset only (it runs before line counting).
+            return YAMLError(.syntax, message + " at byte \(p.problem_offset)", mark: mark(ofByte: Int(p.problem_offset)))
         }
+        let mark = p.problem_mark
         return YAMLError(.syntax, message, mark: YAMLMark(line: Int(mark.line) + 1, column: Int(mark.column) + 1))
+    }
+
+    private func mark(ofByte offset: Int) -> YAMLMark {
+        let prefix = input.prefix(max(0, min(offset, input.count)))
+        let line = prefix.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lineStart = prefix.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return YAMLMark(line: line, column: prefix.count - lineStart + 1)
     }
 }

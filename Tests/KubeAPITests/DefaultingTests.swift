@@ -69,6 +69,12 @@ import Testing
         #expect(parsed.pods.first?.metadata.uid == Pod.derivedUID(namespace: "default", name: "web"))
     }
 
+    @Test func emptyStringsMeanUnset() throws {
+        let pod = try #require(parse(podYAML(specExtra: "hostname: \"\"\nsubdomain: \"\"", metaExtra: "namespace: \"\"")).pods.first)
+        #expect(pod.metadata.namespace == "default")
+        #expect(pod.spec.hostname == nil && pod.spec.subdomain == nil)
+    }
+
     @Test func octalModesAndYAML11Booleans() throws {
         let pod = try #require(parse(podYAML(
             containerExtra: "stdin: no\nvolumeMounts:\n- {name: s, mountPath: /s, readOnly: yes}",

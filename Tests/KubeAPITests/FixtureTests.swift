@@ -57,6 +57,15 @@ func readBytes(_ path: String) -> [UInt8]? {
         #expect(!parsed.errors.isEmpty)
     }
 
+    /// Valid pods beside a broken document or List item are kept.
+    @Test(arguments: [("one-broken-document.yaml", ["good"]), ("list-with-bad-item.yaml", ["kept"])])
+    func validPodsBesideBrokenOnesSurvive(name: String, pods: [String]) throws {
+        let bytes = try #require(readBytes(manifestsDirectory + "/invalid/" + name))
+        let parsed = ManifestParser.parse(bytes, file: name)
+        #expect(parsed.pods.map(\.metadata.name) == pods)
+        #expect(!parsed.isUnreadable)
+    }
+
     /// The lead's examples must parse with no error (warnings are allowed but listed).
     @Test(arguments: examples)
     func exampleParsesCleanly(name: String) throws {

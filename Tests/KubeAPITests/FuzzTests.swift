@@ -37,7 +37,12 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(!d.message.isEmpty)
         }
         if parsed.isUnreadable { #expect(parsed.pods.isEmpty && parsed.diagnostics.count == 1) }
-        for pod in parsed.pods { #expect(pod.validate().isEmpty) }
+        for pod in parsed.pods {
+            #expect(pod.validate().isEmpty)
+            // Whatever survives must print (`-o yaml`) and read back as itself.
+            let yaml = (try? pod.yamlText()) ?? ""
+            #expect(ManifestParser.parse(Array(yaml.utf8), file: "again.yaml").pods.first == pod, "\(yaml)")
+        }
     }
 
     @Test func seedIsValid() {

@@ -118,6 +118,11 @@ import Testing
         let parsed = parse(podYAML() + "\n---\n" + podYAML())
         #expect(parsed.pods.count == 1)
         #expect(parsed.errors.map(\.description) == ["test.yaml:16:9: metadata.name: duplicate value \"default/web\": already declared at line 4"])
+        // A ConfigMap may share a pod's name; two ConfigMaps may not.
+        let cm = "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        let withConfigMaps = parse(podYAML() + cm + cm)
+        #expect(withConfigMaps.pods.count == 1 && withConfigMaps.configMaps.count == 1)
+        #expect(withConfigMaps.errors.map(\.description) == ["test.yaml:22:9: metadata.name: duplicate value \"default/web\": already declared at line 16"])
         // The same name in another namespace is another pod.
         #expect(parse(podYAML() + "\n---\n" + podYAML(metaExtra: "namespace: other")).pods.count == 2)
     }

@@ -21,7 +21,8 @@ import Testing
         #expect(q.milliValue == milli)
     }
 
-    @Test(arguments: ["", "abc", "128mb", "1K", "1Mib", "1..5", ".", "+", "1e", "1 Gi", "Gi", "1.2.3", "--1", "1ee3", "0x10"])
+    @Test(arguments: ["", "abc", "128mb", "1K", "1Mib", "1..5", ".", "+", "1e", "1 Gi", "Gi", "1.2.3", "--1", "1ee3", "0x10",
+                      "1e-9223372036854775808", "1e9223372036854775807", "1e99999999999999999999"])
     func rejectsMalformed(text: String) {
         #expect(throws: SwkQuantityError.self) { _ = try Quantity.parse(text) }
     }

@@ -74,6 +74,8 @@ struct Rule: CustomTestStringConvertible, Sendable {
         Rule(name: "fieldRef paths", container: "env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.foo}}}]",
              expected: "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: invalid value \"spec.foo\": must be one of metadata.labels['<key>'], metadata.annotations['<key>'], "
                 + Container.fieldRefPaths.joined(separator: ", ")),
+        Rule(name: "fieldRef label keys", container: "env: [{name: A, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['a b']\"}}}]",
+             expected: "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: invalid value \"metadata.labels['a b']\": key \"a b\" \(NameRules.qualifiedNameMessage)"),
         Rule(name: "configMapKeyRef key", container: "env: [{name: A, valueFrom: {configMapKeyRef: {name: cfg, key: \"a b\"}}}]",
              expected: "spec.containers[0].env[0].valueFrom.configMapKeyRef.key: invalid value \"a b\": \(NameRules.configKeyMessage)"),
         Rule(name: "envFrom needs a source", container: "envFrom: [{prefix: X_}]",

@@ -128,8 +128,15 @@ private func single(_ text: String) throws(YAMLError) -> YAMLNode {
         }
     }
 
-    @Test func invalidUTF8IsASyntaxError() {
-        #expect(throws: YAMLError.self) { _ = try YAMLParser().parse([0x61, 0x3A, 0x20, 0xFF, 0xFE, 0x0A]) }
+    @Test func invalidUTF8IsASyntaxErrorAtItsByte() {
+        do {
+            _ = try YAMLParser().parse(Array("a: 1\nb: ".utf8) + [0xFF, 0x0A])
+            Issue.record("accepted")
+        } catch {
+            #expect(error.kind == .syntax)
+            #expect(error.message == "invalid leading UTF-8 octet at byte 8")
+            #expect(error.mark == YAMLMark(line: 2, column: 4))
+        }
     }
 
     @Test func duplicateKeysNameBothLines() {
