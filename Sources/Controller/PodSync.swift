@@ -124,9 +124,17 @@ extension NodeController {
             try? await runtime.removeContainer(old.id)
         }
         // 4c: create and start.
-        let config = builder.containerConfig(for: container, in: pod, restartCount: restartCount)
         let id: String
         do {
+            let podIP = (try? await runtime.podSandboxStatus(sandboxID))?.network.ip ?? ""
+            let config: ContainerConfig
+            do {
+                config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP)
+            } catch {
+                failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
+                await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+                return
+            }
             id = try await runtime.createContainer(sandboxID, config, sandboxConfig)
         } catch {
             failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerError", message: "\(error)")

@@ -1,14 +1,17 @@
 import CRI
 import KubeAPI
+import SwkSupport
 
 /// Turns a Pod into the CRI requests that create it, as kubelet's kuberuntime does: labels and
 /// annotations that let a relist map runtime objects back to pods, log paths, resources.
 public struct RuntimeConfigBuilder: Sendable {
     /// Root of the pod log tree (`/var/log/pods`).
     public var podLogDir: String
+    public var environment: EnvironmentBuilder
 
-    public init(podLogDir: String) {
+    public init(podLogDir: String, node: EnvironmentBuilder.NodeFacts) {
         self.podLogDir = podLogDir
+        environment = EnvironmentBuilder(node: node)
     }
 
     public func sandboxConfig(for pod: Pod, attempt: UInt32 = 0) -> PodSandboxConfig {
@@ -35,13 +38,15 @@ public struct RuntimeConfigBuilder: Sendable {
         return config
     }
 
-    public func containerConfig(for container: KubeAPI.Container, in pod: Pod, restartCount: Int32) -> ContainerConfig {
+    public func containerConfig(for container: KubeAPI.Container, in pod: Pod, restartCount: Int32,
+                                podIP: String = "") throws(SwkError) -> ContainerConfig {
         var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
                                      image: ImageSpec(image: container.image))
-        config.command = container.command
-        config.args = container.args
+        config.envs = try environment.environment(for: container, in: pod, podIP: podIP)
+        let variables = Dictionary(config.envs.map { ($0.key, $0.value) }) { _, last in last }
+        config.command = container.command.map { expand($0, variables) }
+        config.args = container.args.map { expand($0, variables) }
         config.workingDir = container.workingDir ?? ""
-        config.envs = container.env.map { KeyValue(key: $0.name, value: $0.value) }
         config.labels = podLabels(pod)
         config.labels[KubeLabels.containerName] = container.name
         config.annotations[KubeLabels.containerHash] = container.specHash

@@ -25,7 +25,7 @@ struct Node {
             shimPath: settings.shim, images: ImageStoreProvider(store: imageStore)))
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore), status: status, clock: clock,
-            builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir),
+            builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current()),
             backoff: settings.backoff, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")
 
@@ -102,3 +102,16 @@ final class ShutdownSignal: @unchecked Sendable {
         for await _ in stream { return }
     }
 }
+
+extension NodeFacts {
+    /// This machine, for the downward API: host name, online cpus, physical memory.
+    static func current() -> NodeFacts {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        let memory = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        return NodeFacts(nodeName: host, cpuCores: Int64(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))), memoryBytes: memory)
+    }
+}
+
+typealias NodeFacts = EnvironmentBuilder.NodeFacts

@@ -24,7 +24,7 @@ struct NodeControllerTests {
         store = try StateStore(path: "\(dir)/state.db")
         let reader = try StateStore(path: "\(dir)/state.db")
         controller = NodeController(runtime: runtime, images: runtime, status: try StatusWriter(store: reader),
-                                    clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs"),
+                                    clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: .init(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)),
                                     logger: Logger(label: "test"))
     }
 
@@ -149,7 +149,7 @@ struct NodeControllerTests {
 
         let restarted = NodeController(runtime: runtime, images: runtime,
                                        status: try StatusWriter(store: try StateStore(path: "\(dir)/state.db")),
-                                       clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs"),
+                                       clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: .init(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)),
                                        logger: Logger(label: "test"))
         await restarted.relist()
         await restarted.waitIdle()
