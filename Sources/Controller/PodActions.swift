@@ -40,6 +40,8 @@ public struct PodActions: Sendable, Equatable {
     public var backingOff: [String: Int64] = [:]
     /// The pod has run to completion under its restart policy: nothing more to start.
     public var podFinished = false
+    /// The pod outlived its activeDeadlineSeconds: its containers are killed and it has Failed.
+    public var deadlineExceeded = false
 
     public init() {}
 
@@ -47,6 +49,12 @@ public struct PodActions: Sendable, Equatable {
     public var isEmpty: Bool {
         !killPod && !createSandbox && containersToKill.isEmpty && containersToStart.isEmpty
     }
+}
+
+/// When the pod's activeDeadlineSeconds runs out, counted from its first sandbox.
+public func deadlineOf(_ pod: Pod, _ observed: ObservedPod) -> Int64? {
+    guard let seconds = pod.spec.activeDeadlineSeconds, let start = observed.sandboxes.last?.createdAt else { return nil }
+    return start + seconds * nanosPerSecond
 }
 
 /// Decides whether a container that exited with `exitCode` is restarted under `policy`.
@@ -68,6 +76,14 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 /// 3. Container instances whose name is no longer in the spec → kill.
 public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64) -> PodActions {
     var actions = PodActions()
+    if let deadline = deadlineOf(pod, observed), now >= deadline {
+        actions.deadlineExceeded = true
+        actions.podFinished = true
+        for instance in observed.containers where instance.state == .running || instance.state == .created {
+            actions.containersToKill[instance.id] = "pod was active on the node longer than activeDeadlineSeconds"
+        }
+        return actions
+    }
     let specNames = Set((pod.spec.initContainers + pod.spec.containers).map(\.name))
     let wantHash = SandboxHash.of(pod)
     let sandbox = observed.sandboxes.first

@@ -47,6 +47,11 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     let apps = pod.spec.containers.map { containerStatus(for: $0, input) }
     record.containers = inits + apps
     record.phase = initPhase(pod, inits) ?? phase(pod.spec.restartPolicy, apps)
+    if input.actions.deadlineExceeded {
+        record.phase = "Failed"
+        record.reason = "DeadlineExceeded"
+        record.message = "Pod was active on the node longer than the specified deadline"
+    }
     return record
 }
 

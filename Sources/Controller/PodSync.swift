@@ -21,10 +21,13 @@ extension NodeController {
         }
         let pod = want.pod
         let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now())
+        if actions.deadlineExceeded && !actions.containersToKill.isEmpty {
+            await recordEvent(pod, "Warning", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
+        }
         if !actions.isEmpty {
             await carryOut(actions, for: pod, observed: observed)
         }
-        for (_, at) in actions.backingOff {
+        for at in Array(actions.backingOff.values) + [deadlineOf(pod, observed)].compactMap({ $0 }) where at > clock.now() {
             wakeups[uid] = min(wakeups[uid] ?? .max, at)
         }
         // Status comes from a fresh observation, so what readers see is what the runtime holds.

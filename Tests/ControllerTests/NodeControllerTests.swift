@@ -165,4 +165,41 @@ struct NodeControllerTests {
         #expect(try record("orphan") == nil)
         #expect(try record("kept")?.phase == "Running")
     }
+
+    @Test func aPodPastItsActiveDeadlineIsKilledAndFailed() async throws {
+        var pod = Self.pod("deadline")
+        pod.spec.activeDeadlineSeconds = 30
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        #expect(try record("deadline")?.phase == "Running")
+        _ = await runtime.takeCalls()
+        clock.advance(seconds: 31)
+        await sync()
+        let rec = try #require(try record("deadline"))
+        #expect(rec.phase == "Failed")
+        #expect(rec.reason == "DeadlineExceeded")
+        let calls = await runtime.takeCalls()
+        #expect(calls.contains("stopContainer app timeout=7"))
+        #expect(!calls.contains { $0.hasPrefix("createContainer") })
+        #expect(try store.events(podUID: rec.uid).contains { $0.reason == "DeadlineExceeded" })
+    }
+
+    @Test func anInitContainerRunsToCompletionBeforeTheAppStarts() async throws {
+        var pod = Self.pod("init")
+        var setup = KubeAPI.Container(name: "setup", image: "localhost/swkube-demo:1.0")
+        setup.command = ["true"]
+        pod.spec.initContainers = [setup]
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        #expect(await runtime.takeCalls() == ["runPodSandbox init", "createContainer setup restart=0", "startContainer setup"])
+        #expect(try record("init")?.phase == "Pending")
+        let running = try #require(await runtime.running("setup"))
+        await runtime.exit(running.id, code: 0)
+        await sync()
+        #expect(await runtime.takeCalls() == ["createContainer app restart=0", "startContainer app"])
+        let rec = try #require(try record("init"))
+        #expect(rec.phase == "Running")
+        #expect(rec.containers.map(\.isInit) == [true, false])
+        #expect(rec.containers.first?.reason == "Completed")
+    }
 }
