@@ -23,6 +23,8 @@ public protocol RuntimeService: Sendable {
     func removeContainer(_ containerId: String) async throws
     func listContainers(_ filter: ContainerFilter?) async throws -> [Container]
     func containerStatus(_ containerId: String) async throws -> ContainerStatus
+    /// Runs `cmd` in the running container and waits up to `timeout` seconds (probes, hooks).
+    func execSync(_ containerId: String, cmd: [String], timeout: Int64) async throws -> ExecSyncResponse
 }
 
 /// The image half of CRI v1 (`ImageService` in api.proto).

@@ -86,6 +86,9 @@ public struct PodSandboxStatus: Sendable, Equatable, Hashable, Codable {
     public var state: PodSandboxState
     public var createdAt: Int64
     public var network: PodSandboxNetworkStatus = .init()
+    /// The pod's network namespace file, empty for host network (not in CRI: the controller's
+    /// probes connect from inside it when the pod has no routable IP).
+    public var netnsPath: String = ""
     public var labels: [String: String] = [:]
     public var annotations: [String: String] = [:]
     public init(id: String, metadata: PodSandboxMetadata, state: PodSandboxState, createdAt: Int64) {
@@ -230,4 +233,16 @@ public enum KubeLabels {
     public static let containerHash = "io.kubernetes.container.hash"
     /// Annotation: how many times this container was restarted before this instance.
     public static let restartCount = "io.kubernetes.container.restartCount"
+}
+
+/// CRI `ExecSyncResponse`.
+public struct ExecSyncResponse: Sendable, Equatable, Hashable, Codable {
+    public var stdout: String
+    public var stderr: String
+    public var exitCode: Int32
+    /// Not in CRI: the command was killed at the timeout.
+    public var timedOut: Bool = false
+    public init(stdout: String, stderr: String, exitCode: Int32) {
+        self.stdout = stdout; self.stderr = stderr; self.exitCode = exitCode
+    }
 }

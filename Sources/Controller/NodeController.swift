@@ -32,6 +32,9 @@ public actor NodeController {
     /// When a pod next needs a look (its backoff expires).
     var wakeups: [String: Int64] = [:]
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Probe results and the workers producing them, by container id.
+    var probes = ProbeStates()
+    var probeTasks: [String: [String: Task<Void, Never>]] = [:]
 
     public init(runtime: any RuntimeService, images: any ImageService, status: StatusWriter,
                 clock: any NodeClock, builder: RuntimeConfigBuilder, backoff: BackoffPolicy = .init(),

@@ -24,6 +24,7 @@ public struct PodStatusInput: Sendable {
     public var actions: PodActions
     public var failures: [String: StartFailure]
     public var createdAt: Int64
+    public var probes = ProbeStates()
 
     public init(pod: Pod, file: String, specJSON: String, observed: ObservedPod, actions: PodActions,
                 failures: [String: StartFailure], createdAt: Int64) {
@@ -78,7 +79,7 @@ private func containerStatus(for container: KubeAPI.Container, _ input: PodStatu
         status.reason = ""
         status.message = ""
         status.startedAt = current.startedAt
-        status.ready = true
+        status.ready = input.probes.isReady(current.id, container)
     case .exited:
         if let notBefore = input.actions.backingOff[container.name] {
             // Waiting out the backoff: the exit becomes the last state, as kubectl shows it.

@@ -35,9 +35,11 @@ extension NodeController {
         let finalActions = actions.isEmpty ? actions
             : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now())
         let created = await status.createdAt(uid) ?? clock.now()
-        let record = computePodStatus(PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON,
-                                                     observed: final, actions: finalActions,
-                                                     failures: failures[uid] ?? [:], createdAt: created))
+        updateProbeWorkers(pod, final)
+        var input = PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON, observed: final,
+                                   actions: finalActions, failures: failures[uid] ?? [:], createdAt: created)
+        input.probes = probes
+        let record = computePodStatus(input)
         do {
             try await status.write(record)
         } catch {
@@ -206,6 +208,7 @@ extension NodeController {
             logger.info("removing pod \(uid): its manifest is gone")
             await killAll(observed, grace: grace)
         }
+        stopProbeWorkers(uid)
         backoff.forget(podUID: uid)
         failures[uid] = nil
         wakeups[uid] = nil

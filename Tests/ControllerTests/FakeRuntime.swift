@@ -113,6 +113,20 @@ actor FakeRuntime: RuntimeService, ImageService {
         return c
     }
 
+    /// Exit code of exec'd commands, by the command's first word (default 0).
+    var execExitCodes: [String: Int32] = [:]
+    var execCount = 0
+
+    func execSync(_ id: String, cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
+        guard containers[id]?.state == .running else { throw SwkError(.failedPrecondition, "container \(id) is not running") }
+        execCount += 1
+        return ExecSyncResponse(stdout: "", stderr: "", exitCode: execExitCodes[cmd.first ?? ""] ?? 0)
+    }
+
+    func setExitCode(_ command: String, _ code: Int32) {
+        execExitCodes[command] = code
+    }
+
     func listImages() async throws -> [CRI.Image] { images.map { CRI.Image(id: $0) } }
 
     func imageStatus(_ image: ImageSpec) async throws -> CRI.Image? {
@@ -146,19 +160,64 @@ actor FakeRuntime: RuntimeService, ImageService {
     }
 }
 
-/// A clock the test moves by hand.
+/// A clock the test moves by hand: `sleep` returns once `advance` has moved time past its end
+/// (or the sleeping task is cancelled).
 final class TestClock: NodeClock {
-    private let current: Mutex<Int64>
+    private struct State {
+        var now: Int64
+        var sleepers: [(id: Int, wake: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
+    }
+
+    private let state: Mutex<State>
 
     init(start: Int64 = 1_700_000_000 * nanosPerSecond) {
-        current = Mutex(start)
+        state = Mutex(State(now: start))
     }
 
-    func now() -> Int64 { current.withLock { $0 } }
+    func now() -> Int64 { state.withLock { $0.now } }
 
-    func advance(seconds: Int64) { current.withLock { $0 += seconds * nanosPerSecond } }
+    func advance(seconds: Int64) {
+        let due = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.now += seconds * nanosPerSecond
+            let now = s.now
+            let due = s.sleepers.filter { $0.wake <= now }.map(\.continuation)
+            s.sleepers.removeAll { $0.wake <= now }
+            return due
+        }
+        for continuation in due { continuation.resume() }
+    }
 
     func sleep(nanoseconds: Int64) async throws {
+        guard nanoseconds > 0 else { return await Task.yield() }
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if Task.isCancelled { return true }
+                    s.sleepers.append((id, s.now + nanoseconds, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.sleepers.remove(at: i).continuation
+            }
+            sleeper?.resume()
+        }
+    }
+}
+
+/// Yields (never sleeps) until `condition` holds, a bounded number of times.
+func eventually(_ condition: () async throws -> Bool) async rethrows -> Bool {
+    for _ in 0..<20_000 {
+        if try await condition() { return true }
         await Task.yield()
     }
+    return try await condition()
 }

@@ -202,4 +202,57 @@ struct NodeControllerTests {
         #expect(rec.containers.map(\.isInit) == [true, false])
         #expect(rec.containers.first?.reason == "Completed")
     }
+
+    static func probed(_ name: String, readiness: Bool) -> Pod {
+        var pod = Self.pod(name)
+        var probe = Probe(handler: {
+            var h = ProbeHandler()
+            h.exec = ExecAction(command: [readiness ? "ready-check" : "live-check"])
+            return h
+        }())
+        probe.periodSeconds = 5
+        if readiness { pod.spec.containers[0].readinessProbe = probe } else { pod.spec.containers[0].livenessProbe = probe }
+        return pod
+    }
+
+    @Test func readinessFlipsReadyWithoutRestarting() async throws {
+        await runtime.setExitCode("ready-check", 1)
+        await controller.apply(desired(Self.probed("ready", readiness: true)))
+        await controller.waitIdle()
+        #expect(try await eventually { await runtime.execCount >= 1 })
+        #expect(try await eventually { try record("ready")?.containers.first.map { !$0.ready && $0.state == .running } ?? false })
+        #expect(try record("ready")?.phase == "Running")
+
+        await runtime.setExitCode("ready-check", 0)
+        clock.advance(seconds: 5)
+        #expect(try await eventually { try record("ready")?.containers.first?.ready == true })
+        await runtime.setExitCode("ready-check", 1)
+        for _ in 0..<3 {
+            let before = await runtime.execCount
+            clock.advance(seconds: 5)
+            _ = await eventually { await runtime.execCount > before }
+        }
+        #expect(try await eventually { try record("ready")?.containers.first?.ready == false })
+        #expect(try record("ready")?.containers.first?.restartCount == 0)
+        #expect(!(await runtime.takeCalls()).contains { $0.hasPrefix("stopContainer") })
+    }
+
+    @Test func aFailingLivenessProbeRestartsTheContainer() async throws {
+        await runtime.setExitCode("live-check", 1)
+        await controller.apply(desired(Self.probed("live", readiness: false)))
+        await controller.waitIdle()
+        _ = await runtime.takeCalls()
+        #expect(await eventually { await runtime.execCount >= 1 })
+        for _ in 0..<2 {
+            let before = await runtime.execCount
+            clock.advance(seconds: 5)
+            _ = await eventually { await runtime.execCount > before }
+        }
+        #expect(await eventually { await runtime.calls.contains { $0.hasPrefix("stopContainer app") } })
+        await sync()
+        #expect(await runtime.takeCalls().contains("createContainer app restart=1"))
+        let events = try store.events(podUID: Pod.derivedUID(namespace: "default", name: "live"))
+        #expect(events.contains { $0.reason == "Unhealthy" && $0.message.hasPrefix("Liveness probe failed") })
+        #expect(events.contains { $0.reason == "Killing" && $0.message.contains("failed liveness probe") })
+    }
 }
