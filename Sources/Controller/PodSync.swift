@@ -74,14 +74,14 @@ extension NodeController {
         // Step 1: kill the whole pod when its sandbox is gone, changed or not ready.
         if actions.killPod {
             await recordEvent(pod, "Normal", "SandboxChanged", "pod sandbox changed, it will be killed and re-created")
-            await killAll(observed, grace: pod.spec.terminationGracePeriodSeconds)
+            await killAll(observed, pod: pod, grace: pod.spec.terminationGracePeriodSeconds)
         }
 
         // Step 2: kill containers that changed or left the spec.
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
-            let name = observed.containers.first { $0.id == id }?.metadata.name ?? id
-            await recordEvent(pod, "Normal", "Killing", "Stopping container \(name): \(reason)")
-            await stopAndRemove(id, grace: pod.spec.terminationGracePeriodSeconds)
+            guard let instance = observed.containers.first(where: { $0.id == id }) else { continue }
+            await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
+            await stopAndRemove(instance, pod: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
         }
 
         // Step 3: create the sandbox.
@@ -156,6 +156,7 @@ extension NodeController {
         }
         failures[uid]?[container.name] = nil
         await recordEvent(pod, "Normal", "Started", "Started container \(container.name)")
+        await runPostStart(container, of: pod, id: id, sandboxID: sandboxID)
     }
 
     private func ensureImage(_ container: KubeAPI.Container, pod: Pod, sandboxConfig: PodSandboxConfig) async throws {
@@ -174,10 +175,10 @@ extension NodeController {
     }
 
     /// Stops every container (with the grace period) and removes every sandbox of the pod.
-    private func killAll(_ observed: ObservedPod, grace: Int64) async {
+    private func killAll(_ observed: ObservedPod, pod: Pod?, grace: Int64) async {
         await withTaskGroup(of: Void.self) { group in
             for container in observed.containers {
-                group.addTask { await self.stopAndRemove(container.id, grace: grace) }
+                group.addTask { await self.stopAndRemove(container, pod: pod, sandbox: observed.sandboxes.first, grace: grace) }
             }
         }
         for sandbox in observed.sandboxes {
@@ -190,12 +191,12 @@ extension NodeController {
         }
     }
 
-    private func stopAndRemove(_ id: String, grace: Int64) async {
+    private func stopAndRemove(_ instance: ContainerStatus, pod: Pod?, sandbox: PodSandboxStatus?, grace: Int64) async {
+        await stop(instance, of: pod, sandbox: sandbox, grace: grace)
         do {
-            try await runtime.stopContainer(id, timeout: grace)
-            try await runtime.removeContainer(id)
+            try await runtime.removeContainer(instance.id)
         } catch {
-            logger.error("stop container \(id): \(error)")
+            logger.error("remove container \(instance.id): \(error)")
         }
     }
 
@@ -206,8 +207,9 @@ extension NodeController {
                 Int64($0.annotations[SwkubeAnnotations.terminationGracePeriod] ?? "")
             }.max() ?? 30
             logger.info("removing pod \(uid): its manifest is gone")
-            await killAll(observed, grace: grace)
+            await killAll(observed, pod: departing[uid], grace: grace)
         }
+        departing[uid] = nil
         stopProbeWorkers(uid)
         backoff.forget(podUID: uid)
         failures[uid] = nil

@@ -99,10 +99,9 @@ extension NodeController {
         probes.forget(id)
         await recordEvent(pod, "Normal", "Killing", "Container \(container.name) \(why), will be restarted")
         let grace = container.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds
-        do {
-            try await runtime.stopContainer(id, timeout: grace)
-        } catch {
-            logger.error("kill unhealthy container \(id): \(error)")
+        if let instance = try? await runtime.containerStatus(id) {
+            let sandbox = try? await observe(pod.metadata.uid).sandboxes.first
+            await stop(instance, of: pod, sandbox: sandbox, grace: grace)
         }
         schedule(pod.metadata.uid)
     }

@@ -255,4 +255,40 @@ struct NodeControllerTests {
         #expect(events.contains { $0.reason == "Unhealthy" && $0.message.hasPrefix("Liveness probe failed") })
         #expect(events.contains { $0.reason == "Killing" && $0.message.contains("failed liveness probe") })
     }
+
+    @Test func hooksRunAfterStartAndBeforeStop() async throws {
+        var pod = Self.pod("hooks")
+        var lifecycle = Lifecycle()
+        var post = ProbeHandler()
+        post.exec = ExecAction(command: ["post-start"])
+        var pre = ProbeHandler()
+        pre.exec = ExecAction(command: ["pre-stop"])
+        lifecycle.postStart = post
+        lifecycle.preStop = pre
+        pod.spec.containers[0].lifecycle = lifecycle
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        #expect(await runtime.execCount == 1, "postStart ran")
+        #expect(try record("hooks")?.phase == "Running")
+        await controller.apply(desired())
+        await controller.waitIdle()
+        #expect(await runtime.execCount == 2, "preStop ran before the stop")
+        #expect(await runtime.takeCalls().contains("stopContainer app timeout=7"))
+    }
+
+    @Test func aFailedPostStartHookKillsTheContainer() async throws {
+        var pod = Self.pod("badhook")
+        var lifecycle = Lifecycle()
+        var post = ProbeHandler()
+        post.exec = ExecAction(command: ["post-start"])
+        lifecycle.postStart = post
+        pod.spec.containers[0].lifecycle = lifecycle
+        await runtime.setExitCode("post-start", 1)
+        await controller.apply(desired(pod))
+        await controller.waitIdle()
+        let calls = await runtime.takeCalls()
+        #expect(calls.contains("stopContainer app timeout=7"))
+        let events = try store.events(podUID: pod.metadata.uid)
+        #expect(events.contains { $0.reason == "FailedPostStartHook" })
+    }
 }

@@ -1,0 +1,48 @@
+import CRI
+import KubeAPI
+
+/// postStart and preStop hooks, as kubelet runs them: postStart right after the start (a failure
+/// kills the container, which then restarts per policy); preStop before the stop signal, within
+/// the grace period, whose remainder (at least 2 s) the runtime then waits.
+extension NodeController {
+    func runPostStart(_ container: KubeAPI.Container, of pod: Pod, id: String, sandboxID: String) async {
+        guard let hook = container.lifecycle?.postStart else { return }
+        let sandbox = try? await runtime.podSandboxStatus(sandboxID)
+        let target = HandlerTarget(containerID: id, podIP: sandbox?.network.ip ?? "", netnsPath: sandbox?.netnsPath ?? "",
+                                   hostNetwork: pod.spec.hostNetwork, ports: container.ports)
+        let result = await HandlerRunner(runtime: runtime, clock: clock)
+            .run(hook, timeoutSeconds: Int32(clamping: pod.spec.terminationGracePeriodSeconds), target: target)
+        guard !result.success else { return }
+        await recordEvent(pod, "Warning", "FailedPostStartHook", "PostStartHook failed: \(result.message)")
+        do {
+            try await runtime.stopContainer(id, timeout: pod.spec.terminationGracePeriodSeconds)
+        } catch {
+            logger.error("kill container \(id) after its postStart hook failed: \(error)")
+        }
+    }
+
+    /// Stops one container instance: its preStop hook (when the pod spec is known and the
+    /// container runs), then the runtime's stop signal with the rest of the grace period.
+    func stop(_ instance: ContainerStatus, of pod: Pod?, sandbox: PodSandboxStatus?, grace: Int64) async {
+        var remaining = grace
+        if instance.state == .running, let pod,
+           let container = (pod.spec.initContainers + pod.spec.containers).first(where: { $0.name == instance.metadata.name }),
+           let hook = container.lifecycle?.preStop {
+            let started = clock.now()
+            let target = HandlerTarget(containerID: instance.id, podIP: sandbox?.network.ip ?? "",
+                                       netnsPath: sandbox?.netnsPath ?? "", hostNetwork: pod.spec.hostNetwork,
+                                       ports: container.ports)
+            let result = await HandlerRunner(runtime: runtime, clock: clock)
+                .run(hook, timeoutSeconds: Int32(clamping: grace), target: target)
+            if !result.success {
+                await recordEvent(pod, "Warning", "FailedPreStopHook", "PreStopHook failed: \(result.message)")
+            }
+            remaining = max(2, grace - (clock.now() - started) / nanosPerSecond)
+        }
+        do {
+            try await runtime.stopContainer(instance.id, timeout: remaining)
+        } catch {
+            logger.error("stop container \(instance.id): \(error)")
+        }
+    }
+}
