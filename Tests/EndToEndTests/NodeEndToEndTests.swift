@@ -133,6 +133,47 @@ struct NodeEndToEndTests {
         #expect(json.filter { $0 != " " }.contains("\"exitCode\":137"), "\(json)")
     }
 
+    @Test func probesFlipReadinessAndRestartAnUnhealthyContainer() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        try node.start()
+        try node.write("probed.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: probed
+            spec:
+              terminationGracePeriodSeconds: 2
+              containers:
+                - name: web
+                  image: localhost/swkube-demo:1.0
+                  command: ["sh", "-c", "mkdir -p /tmp/www && echo ok > /tmp/www/healthz && exec httpd -f -p 8080 -h /tmp/www"]
+                  readinessProbe:
+                    exec:
+                      command: ["test", "-f", "/tmp/ready"]
+                    periodSeconds: 1
+                  livenessProbe:
+                    httpGet:
+                      path: /healthz
+                      port: 8080
+                    periodSeconds: 1
+                    failureThreshold: 2
+
+            """)
+        #expect(try waitUntil(seconds: 30) { try node.row("probed").map { $0[1] == "0/1" && $0[2] == "Running" } ?? false },
+                "\(node.daemonLog)")
+        let id = try #require(try containerID(node, pod: "probed"))
+        let runc = ["\(NodeHarness.binDir)/swkube-runc", "--root", "\(node.run)/runc", "exec", id]
+        #expect(try Spawn.run(runc + ["touch", "/tmp/ready"]).status == 0)
+        #expect(try waitUntil(seconds: 15) { try node.row("probed")?[1] == "1/1" }, "readiness passes once /tmp/ready exists")
+        #expect(try node.row("probed")?[3] == "0")
+
+        #expect(try Spawn.run(runc + ["rm", "/tmp/www/healthz"]).status == 0)
+        #expect(try waitUntil(seconds: 30) { try node.row("probed")?[3].hasPrefix("1") ?? false }, "liveness failure restarts it")
+        let events = try node.kubectl(["get", "events"]).stdout
+        #expect(events.contains("Liveness probe failed"), "\(events)")
+    }
+
     @Test(.enabled(if: FS.exists("/usr/sbin/runc") || FS.exists("/usr/bin/runc"), "Debian's runc is not installed"))
     func debiansRuncRunsTheSameBundles() throws {
         let node = try NodeHarness(runtime: FS.exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc")
@@ -149,13 +190,18 @@ struct NodeEndToEndTests {
 
 /// The host pid of the pod's container process, found through the runtime's state under run-dir.
 func containerPid(_ node: NodeHarness, pod: String) throws -> pid_t? {
-    let json = try node.kubectl(["get", "pod", pod, "-o", "json"]).stdout
-    guard let range = json.firstRange(of: "swkube://") else { return nil }
-    let id = String(json[range.upperBound...].prefix { $0.isHexDigit })
+    guard let id = try containerID(node, pod: pod) else { return nil }
     // The shim records `<init pid> <start time> <shim pid> <start time>` in the container's state dir.
     guard let text = try? FS.readString("\(node.run)/containers/\(id)/pids"),
           let first = text.split(separator: " ").first else { return nil }
     return pid_t(first)
+}
+
+/// The pod's (first) container id, from `get pod -o json`.
+func containerID(_ node: NodeHarness, pod: String) throws -> String? {
+    let json = try node.kubectl(["get", "pod", pod, "-o", "json"]).stdout
+    guard let range = json.firstRange(of: "swkube://") else { return nil }
+    return String(json[range.upperBound...].prefix { $0.isHexDigit })
 }
 
 /// The pod's uid, from `get pod -o json`.
