@@ -44,7 +44,7 @@ enum CreateCommand {
     static func create(id: String, options: Options, _ ctx: Context) throws(SwkError) -> ContainerRecord {
         let dir = try ctx.dir(id)
         if dir.exists { throw SwkError(.alreadyExists, "container \(id) already exists") }
-        let spec = try Config.load(bundle: options.bundle)
+        let (spec, rawConfig) = try Config.load(bundle: options.bundle)
         let host = Cgroups.Host.detect()
         let plan = try Plan.make(spec: spec, id: id, bundle: options.bundle, host: host)
         if plan.launch.process.terminal && options.consoleSocket == nil {
@@ -101,7 +101,7 @@ enum CreateCommand {
                 id: id, pid: pid, startTime: info.startTime, bundle: options.bundle, rootfs: plan.rootfs,
                 created: Timestamp.now().rfc3339, annotations: spec.annotations, cgroupPath: plan.cgroup.path,
                 config: spec)
-            try dir.save(record)
+            try dir.save(record, rawConfig: rawConfig)
             let state = record.ociState(.created)
             try Hooks.run(spec.hooks?.prestart, state: state, name: "prestart")
             try Hooks.run(spec.hooks?.createRuntime, state: state, name: "createRuntime")

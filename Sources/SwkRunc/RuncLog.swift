@@ -59,6 +59,15 @@ struct Timestamp {
 }
 
 enum JSONText {
+    /// `{"k":v,…}` from already-encoded values, in the order given.
+    static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    static func stringMap(_ map: [String: String]) -> String {
+        object(map.sorted { $0.key < $1.key }.map { ($0.key, quote($0.value)) })
+    }
+
     /// A JSON string literal for `s`.
     static func quote(_ s: String) -> String {
         var out = "\""

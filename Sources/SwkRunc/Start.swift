@@ -61,6 +61,17 @@ enum StateCommand {
 
 /// The state document in runc's field order and indentation (tools diff it against runc's).
 enum StateJSON {
+    /// One line, for hooks' stdin and `list --format json`.
+    static func compact(_ s: State) -> String {
+        var fields = [
+            ("ociVersion", JSONText.quote(s.ociVersion)), ("id", JSONText.quote(s.id)), ("pid", String(s.pid)),
+            ("status", JSONText.quote(s.status)), ("bundle", JSONText.quote(s.bundle)),
+            ("rootfs", JSONText.quote(s.rootfs)), ("created", JSONText.quote(s.created)), ("owner", JSONText.quote(s.owner)),
+        ]
+        if let annotations = s.annotations, !annotations.isEmpty { fields.append(("annotations", JSONText.stringMap(annotations))) }
+        return JSONText.object(fields)
+    }
+
     static func render(_ s: State) -> String {
         var lines = [
             "  \"ociVersion\": \(JSONText.quote(s.ociVersion))", "  \"id\": \(JSONText.quote(s.id))",

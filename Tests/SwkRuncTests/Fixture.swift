@@ -40,7 +40,7 @@ final class Fixture {
         for applet in ["sh", "cat", "ls", "hostname", "sleep", "echo", "id", "grep", "wc", "touch", "mkdir", "test", "ps"] {
             symlink("busybox", "\(bundle)/rootfs/bin/\(applet)")
         }
-        spec = SpecCommand.defaultSpec()
+        spec = try SpecCommand.defaultSpec()
         spec.process?.terminal = false
         spec.root?.readonly = false
         spec.hostname = "swkbox"
