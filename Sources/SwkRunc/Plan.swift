@@ -65,7 +65,7 @@ struct Plan {
             rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts, devices: nodes, symlinks: devices.links,
             masked: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [],
             sysctl: (linux.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
-                (path: "/proc/sys/" + $0.key.replacing(".", with: "/"), value: $0.value)
+                (path: "/proc/sys/" + String($0.key.map { $0 == "." ? "/" : $0 }), value: $0.value)
             })
         if let prop = linux.rootfsPropagation, !prop.isEmpty {
             guard let flags = Mounts.propagationNames[prop] else {
