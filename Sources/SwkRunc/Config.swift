@@ -107,9 +107,6 @@ enum Config {
         guard let root = spec.root, !root.path.isEmpty else {
             throw SwkError(.invalidArgument, "config.json: root.path: required")
         }
-        for (i, ns) in (spec.linux?.namespaces ?? []).enumerated() where Namespaces.flag(ns.type) == nil {
-            throw SwkError(.invalidArgument, "config.json: linux.namespaces[\(i)].type: unknown namespace type \"\(ns.type)\"")
-        }
         for (i, mount) in (spec.mounts ?? []).enumerated() where !mount.destination.hasPrefix("/") {
             throw SwkError(.invalidArgument, "config.json: mounts[\(i)].destination: \(mount.destination) is not an absolute path")
         }

@@ -34,7 +34,7 @@ struct Launch {
     var preserveFDs: Int32 = 0
 }
 
-/// A step that failed inside the container's setup, as the child reported it.
+/// Starts one container process through the C clone child and reads its verdict.
 enum Launcher {
     /// Clones the child, lets `place` put it in its cgroup (and anything else that needs its pid),
     /// releases it and waits for its verdict: READY (blocked on the exec FIFO) or, without a FIFO,
