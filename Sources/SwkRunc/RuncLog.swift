@@ -14,6 +14,12 @@ struct RuncLog {
         append(level: "error", message)
     }
 
+    func warning(_ message: String) {
+        let line = "swkube-runc: warning: \(message)\n"
+        _ = Array(line.utf8).withUnsafeBytes { FS.writeAll(2, $0) }
+        append(level: "warning", message)
+    }
+
     func debug(_ message: String) {
         guard debugEnabled else { return }
         append(level: "debug", message)

@@ -42,7 +42,12 @@ enum StartCommand {
             }
         }
         unlink(dir.fifoPath)
-        try Hooks.run(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart")
+        // The process runs already: a failing poststart hook is a warning (runtime-spec).
+        do {
+            try Hooks.run(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart")
+        } catch {
+            ctx.log.warning(error.message)
+        }
     }
 }
 

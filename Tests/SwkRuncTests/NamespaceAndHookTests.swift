@@ -53,7 +53,9 @@ struct NamespaceAndHookTests {
         defer { f.cleanup() }
         var hooks = Hooks()
         hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/prestart.json"])]
-        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"])]
+        // A failing poststop hook is only a warning: the container is deleted all the same.
+        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"]),
+                          Hook(path: "/bin/sh", args: ["sh", "-c", "exit 3"])]
         f.spec.hooks = hooks
         f.script("true")
         try f.writeConfig()
@@ -61,5 +63,7 @@ struct NamespaceAndHookTests {
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(try FS.readString("\(f.dir)/prestart.json").contains("\"id\":\"\(f.id)\""))
         #expect(try FS.readString("\(f.dir)/poststop.json").contains("\"status\":\"stopped\""))
+        #expect(out.stderr.contains("warning: hooks.poststop[1]"), "\(out.stderr)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
     }
 }
