@@ -79,6 +79,11 @@ enum CreateCommand {
                 fds.append(launch.consoleFD)
             }
             launch.preserveFDs = options.preserveFDs
+            let created = Timestamp.now().rfc3339
+            launch.hookState = { pid in
+                StateJSON.compact(State(id: id, pid: pid, status: Status.created.rawValue, bundle: options.bundle,
+                                        rootfs: plan.rootfs, created: created, annotations: spec.annotations))
+            }
             var resources = spec.linux?.resources
             if let rules = resources?.devices, !rules.isEmpty { resources?.devices = rules + Cgroups.defaultDevices }
             let createdCgroups = try Cgroups.create(plan.cgroup, resources: resources)
@@ -99,7 +104,7 @@ enum CreateCommand {
             }
             let record = ContainerRecord(
                 id: id, pid: pid, startTime: info.startTime, bundle: options.bundle, rootfs: plan.rootfs,
-                created: Timestamp.now().rfc3339, annotations: spec.annotations, cgroupPath: plan.cgroup.path,
+                created: created, annotations: spec.annotations, cgroupPath: plan.cgroup.path,
                 config: spec)
             try dir.save(record, rawConfig: rawConfig)
             let state = record.ociState(.created)

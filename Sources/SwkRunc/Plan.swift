@@ -18,13 +18,6 @@ struct Plan {
         guard FS.isDirectory(rootfs) else {
             throw SwkError(.notFound, "config.json: root.path: \(rootfs) is not a directory")
         }
-        // These two run inside the container's namespaces, which swkube-runc does not do yet.
-        if spec.hooks?.createContainer?.isEmpty == false {
-            throw SwkError(.invalidArgument, "config.json: hooks.createContainer: not supported by swkube-runc")
-        }
-        if spec.hooks?.startContainer?.isEmpty == false {
-            throw SwkError(.invalidArgument, "config.json: hooks.startContainer: not supported by swkube-runc")
-        }
         let linux = spec.linux ?? Linux()
         let ns = try Namespaces.plan(linux.namespaces ?? [])
         guard ns.creates("mount") else {
@@ -78,6 +71,8 @@ struct Plan {
             throw SwkError(.invalidArgument, "config.json: linux.maskedPaths/readonlyPaths[\(i)]: \(path) is not absolute")
         }
         launch.rootfs = rootfsPlan
+        launch.createContainerHooks = spec.hooks?.createContainer ?? []
+        launch.startContainerHooks = spec.hooks?.startContainer ?? []
         if let seccomp = linux.seccomp { launch.seccomp = try Seccomp.compile(seccomp) }
         if let p = linux.personality {
             switch p.domain {

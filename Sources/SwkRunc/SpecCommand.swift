@@ -80,7 +80,7 @@ enum FeaturesCommand {
                        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]
         let text = """
             {"ociVersionMin":"1.0.0","ociVersionMax":"\(Spec.version)",\
-            "hooks":["prestart","createRuntime","poststart","poststop"],\
+            "hooks":["prestart","createRuntime","createContainer","startContainer","poststart","poststop"],\
             "mountOptions":[\(options)],\
             "linux":{"namespaces":[\(namespaces)],"capabilities":[\(caps)],\
             "cgroup":{"v1":true,"v2":true,"systemd":false,"systemdUser":false},\

@@ -2,6 +2,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+@testable import SwkRunc
 
 @Suite(.enabled(if: Fixture.isRoot, "needs root for namespaces, mounts and cgroups"))
 struct NamespaceAndHookTests {
@@ -64,6 +65,44 @@ struct NamespaceAndHookTests {
         #expect(try FS.readString("\(f.dir)/prestart.json").contains("\"id\":\"\(f.id)\""))
         #expect(try FS.readString("\(f.dir)/poststop.json").contains("\"status\":\"stopped\""))
         #expect(out.stderr.contains("warning: hooks.poststop[1]"), "\(out.stderr)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
+
+    @Test func containerHooksRunInTheContainersNamespaces() throws {
+        let f = try Fixture("cthooks")
+        defer { f.cleanup() }
+        try FS.makeDirectories("\(f.dir)/out")
+        f.spec.mounts?.append(.init(destination: "/out", type: "bind", source: "\(f.dir)/out", options: ["rbind", "rw"]))
+        var hooks = Hooks()
+        // createContainer: before pivot_root, in the container's mount namespace, so the bind
+        // mount is visible under the rootfs path (and only there: the host has no such mount).
+        let inner = "\(f.bundle)/rootfs/out"
+        hooks.createContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(inner)/create.json; echo ok > \(inner)/create.ns"])]
+        // startContainer: the path resolves inside the container (busybox sh).
+        hooks.startContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > /out/start.json; echo $$ > /out/start.pid"])]
+        f.spec.hooks = hooks
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(try FS.readString("\(f.dir)/out/create.json").contains("\"id\":\"\(f.id)\""))
+        #expect(try FS.readString("\(f.dir)/out/create.ns") == "ok\n")
+        #expect(try FS.readString("\(f.dir)/out/start.json").contains("\"status\":\"created\""))
+        let pid = Int(Cgroups.trim(try FS.readString("\(f.dir)/out/start.pid"))) ?? 0
+        #expect(pid > 1 && pid < 10, "a child of the init, in its pid namespace: \(pid)")
+    }
+
+    @Test func failingCreateContainerHookFailsCreate() throws {
+        let f = try Fixture("badhook")
+        defer { f.cleanup() }
+        var hooks = Hooks()
+        hooks.createContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 7"])]
+        f.spec.hooks = hooks
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["create", "--bundle", f.bundle, f.id])
+        #expect(out.status == 1)
+        #expect(out.stderr == "swkube-runc: hooks.createContainer /bin/sh: exited with status 7\n")
         #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
     }
 }
