@@ -48,6 +48,13 @@ enum Launcher {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         var joins: [swk_join] = []
+        // Entering a pid namespace moves our future children; hooks we spawn later must not follow.
+        var ownPidNamespace: Int32 = -1
+        if launch.joins.contains(where: { $0.flag == Int32(SWK_CLONE_NEWPID) }) {
+            ownPidNamespace = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)
+            guard ownPidNamespace >= 0 else { throw .errno("open /proc/self/ns/pid_for_children") }
+            fds.append(ownPidNamespace)
+        }
         for j in launch.joins {
             let fd = open(j.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw .errno("open namespace \(j.path)") }
@@ -67,6 +74,10 @@ enum Launcher {
         let pid = swk_container_clone(&spec)
         let cloneErr = errno
         close(pair[1])
+        if ownPidNamespace >= 0 && swk_setns(ownPidNamespace, Int32(SWK_CLONE_NEWPID)) != 0 {
+            if pid > 0 { kill(pid, SIGKILL); _ = try? Spawn.wait(pid) }
+            throw .errno("setns back to our pid namespace")
+        }
         guard pid > 0 else { throw .errno("clone container process", cloneErr) }
         do throws(SwkError) {
             try place(pid)

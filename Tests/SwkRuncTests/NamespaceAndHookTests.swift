@@ -39,14 +39,20 @@ struct NamespaceAndHookTests {
         defer { g.cleanup() }
         g.spec.hostname = nil
         let joined = (g.spec.linux?.namespaces ?? []).map {
-            $0.type == "uts" ? LinuxNamespace(type: "uts", path: "/proc/\(pid)/ns/uts") : $0
+            ["uts", "pid"].contains($0.type) ? LinuxNamespace(type: $0.type, path: "/proc/\(pid)/ns/\($0.type)") : $0
         }
         g.spec.linux?.namespaces = joined
-        g.script("hostname")
+        var hooks = Hooks()
+        // A prestart hook runs in the runtime's namespaces, not the joined pid namespace.
+        hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "readlink /proc/self/ns/pid > \(g.dir)/hook.pidns"])]
+        g.spec.hooks = hooks
+        g.script("hostname; cat /proc/1/comm")
         try g.writeConfig()
         let out = try g.runtime(["run", "--bundle", g.bundle, g.id])
         #expect(out.status == 0, "stderr: \(out.stderr)")
-        #expect(out.stdout == "swkbox\n")
+        #expect(out.stdout == "swkbox\nsleep\n")
+        let ours = try Spawn.run(["/bin/readlink", "/proc/self/ns/pid"]).stdout
+        #expect(try FS.readString("\(g.dir)/hook.pidns") == ours)
     }
 
     @Test func hooksGetTheStateOnStdin() throws {
