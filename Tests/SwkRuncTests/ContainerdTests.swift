@@ -18,11 +18,13 @@ struct ContainerdTests {
         try daemon.importBusybox(rootfs: "\(f.bundle)/rootfs", as: image)
         let runc = ["--runc-binary", Fixture.runtime]
 
-        let once = try daemon.ctr(["run", "--rm"] + runc + [image, "once", "sh", "-c", "echo hello; echo pid=$$"])
+        // Cgroups below the fixture's own path, which its cleanup removes (ctr's default is /default).
+        let once = try daemon.ctr(["run", "--rm", "--cgroup", "\(f.cgroupPath)/once"] + runc
+                                  + [image, "once", "sh", "-c", "echo hello; echo pid=$$"])
         #expect(once.status == 0, "\(once.stderr)")
         #expect(once.stdout == "hello\npid=1\n")
 
-        #expect(try daemon.ctr(["run", "-d"] + runc + [image, "long", "sleep", "1000"]).status == 0)
+        #expect(try daemon.ctr(["run", "-d", "--cgroup", "\(f.cgroupPath)/long"] + runc + [image, "long", "sleep", "1000"]).status == 0)
         let exec = try daemon.ctr(["task", "exec", "--exec-id", "e1", "long", "sh", "-c", "cat /proc/1/cmdline"])
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.hasPrefix("sleep"))

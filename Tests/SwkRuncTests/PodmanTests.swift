@@ -28,12 +28,14 @@ struct PodmanTests {
         let tar = try BusyboxImage.build(rootfs: "\(f.bundle)/rootfs", dir: f.dir, ref: ref)
         let load = try podman(f, ["load", "-i", tar])
         try #require(load.status == 0, "\(load.stderr)")
-        let plain = try podman(f, ["--runtime", Fixture.runtime, "run", "--rm", "--network", "none", ref,
+        let plain = try podman(f, ["--runtime", Fixture.runtime, "run", "--rm", "--network", "none",
+                                   "--cgroup-parent", f.cgroupPath, ref,
                                    "sh", "-c", "echo pid=$$; test -t 0 && echo tty || echo notty"])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(plain.stdout == "pid=1\nnotty\n")
         // -t needs a terminal on our side too: util-linux `script` provides one.
-        let command = (podmanArgs(f) + ["--runtime", Fixture.runtime, "run", "--rm", "-t", "--network", "none", ref,
+        let command = (podmanArgs(f) + ["--runtime", Fixture.runtime, "run", "--rm", "-t", "--network", "none",
+                                        "--cgroup-parent", f.cgroupPath, ref,
                                         "sh", "-c", "'test -t 0 && echo tty-ok'"]).joined(separator: " ")
         let tty = try Spawn.run(["/usr/bin/script", "-qec", command, "/dev/null"], env: environment(f))
         #expect(tty.status == 0, "\(tty.stdout)\(tty.stderr)")
