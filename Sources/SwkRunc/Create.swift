@@ -40,7 +40,7 @@ enum CreateCommand {
         }
     }
 
-    /// Creates the container; returns its record and the init pid.
+    /// Creates the container and returns its record (the init pid is `record.pid`).
     static func create(id: String, options: Options, _ ctx: Context) throws(SwkError) -> ContainerRecord {
         let dir = try ctx.dir(id)
         if dir.exists { throw SwkError(.alreadyExists, "container \(id) already exists") }
@@ -125,9 +125,6 @@ enum UserNamespace {
     static func writeMappings(pid: pid_t, spec: Spec) throws(SwkError) {
         guard spec.linux?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true else { return }
         for (file, maps) in [("uid_map", spec.linux?.uidMappings ?? []), ("gid_map", spec.linux?.gidMappings ?? [])] {
-            guard !maps.isEmpty else {
-                throw SwkError(.invalidArgument, "config.json: linux.\(file == "uid_map" ? "uidMappings" : "gidMappings"): required with a new user namespace")
-            }
             let text = maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
             try Cgroups.write("/proc/\(pid)/\(file)", text)
         }

@@ -23,6 +23,11 @@ struct Plan {
         guard ns.creates("mount") else {
             throw SwkError(.invalidArgument, "config.json: linux.namespaces: a new mount namespace is required")
         }
+        if ns.creates("user") {
+            guard !(linux.uidMappings ?? []).isEmpty, !(linux.gidMappings ?? []).isEmpty else {
+                throw SwkError(.invalidArgument, "config.json: linux.uidMappings/gidMappings: required with a new user namespace")
+            }
+        }
         let cgroup = Cgroups.Container(host: host, path: try Cgroups.path(linux.cgroupsPath, id: id))
         var launch = Launch(process: try ProcessPlan(process))
         launch.process.env = Users.withHome(launch.process.env, uid: launch.process.uid, rootfs: rootfs)
