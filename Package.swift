@@ -40,9 +40,7 @@ let package = Package(
         .executableTarget(
             name: "swkube-runc",
             dependencies: ["SwkRunc"],
-            // FoundationEssentials' static archive does not autolink its own dependencies (6.3).
-            linkerSettings: [.unsafeFlags(["-static-executable"]), .linkedLibrary("_FoundationCollections"),
-                            .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization")]),
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // The per-container monitor: reaps, logs, records the exit; outlives swkubelet.
         .executableTarget(
             name: "swkube-shim",

@@ -23,7 +23,9 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STACK_SIZE (256 * 1024)
@@ -98,7 +100,64 @@ static void do_mount(const struct swk_container_spec *s, const struct swk_mount 
         fail(s, "set propagation", m->target);
 }
 
-static void setup_rootfs(const struct swk_container_spec *s) {
+static int read_full(int fd, void *buf, size_t len) {
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+// Runs one hook with the state on its stdin; returns 0, an errno, or -(exit status).
+static int run_hook(const struct swk_hook *h, const char *state, size_t len) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return errno;
+    pid_t pid = fork();
+    if (pid < 0) { int e = errno; close(p[0]); close(p[1]); return e; }
+    if (pid == 0) {
+        if (dup2(p[0], 0) < 0) _exit(126);
+        execve(h->path, (char *const *)h->argv, (char *const *)h->envp);
+        _exit(127);
+    }
+    close(p[0]);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(p[1], state + off, len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // the hook need not read its stdin
+        off += (size_t)n;
+    }
+    close(p[1]);
+    int status = 0;
+    for (long waited_ms = 0;; waited_ms++) {
+        pid_t r = waitpid(pid, &status, h->timeout > 0 ? WNOHANG : 0);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) return errno;
+        if (h->timeout > 0 && waited_ms >= (long)h->timeout * 1000) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            return ETIMEDOUT;
+        }
+        if (r == 0) { struct timespec ts = { 0, 1000000 }; nanosleep(&ts, NULL); }
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? 0 : -WEXITSTATUS(status);
+    return -(128 + WTERMSIG(status));
+}
+
+static void run_hooks(const struct swk_container_spec *s, const struct swk_hook *hooks, int n,
+                      const char *step, const char *state, size_t len) {
+    for (int i = 0; i < n; i++) {
+        int rc = run_hook(&hooks[i], state, len);
+        if (rc == 0) continue;
+        send_msg(s->sync_fd, SWK_MSG_ERROR, rc, step, hooks[i].path);
+        _exit(1);
+    }
+}
+
+static void setup_rootfs(const struct swk_container_spec *s, const char *state, size_t state_len) {
     unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
     if (mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
     if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
@@ -119,6 +178,7 @@ static void setup_rootfs(const struct swk_container_spec *s) {
         if (symlink(s->symlinks[i].target, s->symlinks[i].path) < 0 && errno != EEXIST)
             fail(s, "symlink", s->symlinks[i].path);
     }
+    run_hooks(s, s->create_hooks, s->ncreate_hooks, "hooks.createContainer", state, state_len);
     if (chdir(s->rootfs) < 0) fail(s, "chdir", s->rootfs);
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
     // The old root is stacked under "."; detach it without letting the unmount reach the host.
@@ -260,6 +320,12 @@ static int child_main(void *arg) {
     ssize_t n;
     do { n = read(s->sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(1);  // the runtime died or gave up before placing us in the cgroup
+    char state[32768];
+    uint32_t state_len = 0;
+    if (s->ncreate_hooks + s->nstart_hooks > 0) {
+        if (read_full(s->sync_fd, &state_len, sizeof state_len) < 0 || state_len > sizeof state ||
+            read_full(s->sync_fd, state, state_len) < 0) _exit(1);
+    }
     for (int i = 0; i < s->njoins; i++) {
         if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", s->joins[i].path);
         close(s->joins[i].fd);
@@ -271,7 +337,7 @@ static int child_main(void *arg) {
     }
     if (s->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(s, "unshare", "cgroup namespace");
     umask(0);
-    if (s->setup_rootfs) setup_rootfs(s);
+    if (s->setup_rootfs) setup_rootfs(s, state, state_len);
     if (s->hostname != NULL && sethostname(s->hostname, strlen(s->hostname)) < 0) fail(s, "sethostname", s->hostname);
     if (s->domainname != NULL && setdomainname(s->domainname, strlen(s->domainname)) < 0)
         fail(s, "setdomainname", s->domainname);
@@ -308,6 +374,16 @@ static int child_main(void *arg) {
         if (write(fd, "0", 1) != 1) _exit(1);
         close(fd);
         close(s->fifo_fd);
+        if (s->nstart_hooks > 0) {
+            // No one listens on the sync socket any more: a failing hook can only say so on stderr.
+            for (int i = 0; i < s->nstart_hooks; i++) {
+                if (run_hook(&s->start_hooks[i], state, state_len) != 0) {
+                    const char msg[] = "swkube-runc: a startContainer hook failed\n";
+                    (void)!write(2, msg, sizeof msg - 1);
+                    _exit(1);
+                }
+            }
+        }
     }
     // Before the filter is loaded: a profile may well deny close_range.
     syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);

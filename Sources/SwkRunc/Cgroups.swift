@@ -37,20 +37,19 @@ enum Cgroups {
         static func detect() -> Host {
             var host = Host()
             guard let text = try? FS.readString("/proc/self/mountinfo") else { return host }
+            // Fields: id parent major:minor root mountpoint options [optional…] - fstype source superopts
             for line in text.split(separator: "\n") {
-                let halves = line.split(separator: " - ", maxSplits: 1)
-                guard halves.count == 2 else { continue }
-                let left = halves[0].split(separator: " ")
-                let right = halves[1].split(separator: " ")
-                guard left.count >= 5, right.count >= 3 else { continue }
-                let mountPoint = unescape(String(left[4]))
-                if right[0] == "cgroup2" {
+                let fields = line.split(separator: " ")
+                guard let dash = fields.firstIndex(of: "-"), dash >= 5, dash + 3 < fields.count else { continue }
+                let fstype = fields[dash + 1]
+                guard fstype == "cgroup" || fstype == "cgroup2" else { continue }
+                let mountPoint = unescape(String(fields[4]))
+                if fstype == "cgroup2" {
                     host.unified = mountPoint
-                } else if right[0] == "cgroup" {
-                    for opt in right[2].split(separator: ",") where !["rw", "ro"].contains(opt) && !opt.contains("=") {
-                        host.v1[String(opt)] = mountPoint
-                    }
-                    if right[2].contains("name=systemd") { host.v1["name=systemd"] = mountPoint }
+                    continue
+                }
+                for opt in fields[dash + 3].split(separator: ",") where opt != "rw" && opt != "ro" {
+                    if !opt.contains("=") || opt == "name=systemd" { host.v1[String(opt)] = mountPoint }
                 }
             }
             if let unified = host.unified, let list = try? FS.readString("\(unified)/cgroup.controllers") {
@@ -60,7 +59,7 @@ enum Cgroups {
         }
 
         private static func unescape(_ s: String) -> String {
-            s.replacing("\\040", with: " ")
+            s.contains("\\") ? s.replacing("\\040", with: " ") : s
         }
     }
 

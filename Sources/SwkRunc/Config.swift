@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import OCI
 import SwkSupport
@@ -6,26 +5,32 @@ import SwkSupport
 /// Reading config.json (and `--process`/`--resources` files) with errors that name the field:
 /// `config.json: process.args: expected an array, found a string`.
 enum Config {
-    static func load(bundle: String) throws(SwkError) -> Spec {
+    /// The bundle's config, checked, with its bytes (kept verbatim in state.json).
+    static func load(bundle: String) throws(SwkError) -> (spec: Spec, raw: [UInt8]) {
         let path = bundle == "/" ? "/config.json" : "\(bundle)/config.json"
-        let spec = try decode(Spec.self, path: path)
+        let raw = try readFile(path)
+        let spec = try decode(Spec.self, bytes: raw, name: "config.json")
         try validate(spec)
-        return spec
+        return (spec, raw)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, path: String) throws(SwkError) -> T {
-        let bytes: [UInt8]
+        try decode(type, bytes: try readFile(path), name: FS.basename(of: path))
+    }
+
+    private static func readFile(_ path: String) throws(SwkError) -> [UInt8] {
         do {
-            bytes = try path == "-" ? readStdin() : FS.readBytes(path)
+            return try path == "-" ? readStdin() : FS.readBytes(path)
         } catch {
             throw error.context("read \(path)")
         }
-        return try decode(type, bytes: bytes, name: FS.basename(of: path))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8], name: String) throws(SwkError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            return try JSONValueDecoder.decode(type, from: bytes)
+        } catch let error as JSONSyntaxError {
+            throw SwkError(.invalidArgument, "\(name): \(error)")
         } catch let error as DecodingError {
             throw SwkError(.invalidArgument, "\(name): \(describe(error))")
         } catch {
@@ -63,7 +68,7 @@ enum Config {
     private static func describe(_ error: DecodingError) -> String {
         switch error {
         case .typeMismatch(let type, let ctx):
-            return "\(fieldPath(ctx.codingPath)): expected \(typeName(type)), found something else"
+            return "\(fieldPath(ctx.codingPath)): expected \(typeName(type)), \(ctx.debugDescription)"
         case .valueNotFound(let type, let ctx):
             return "\(fieldPath(ctx.codingPath)): expected \(typeName(type)), found null"
         case .keyNotFound(let key, let ctx):
@@ -101,9 +106,6 @@ enum Config {
         }
         guard let root = spec.root, !root.path.isEmpty else {
             throw SwkError(.invalidArgument, "config.json: root.path: required")
-        }
-        for (i, ns) in (spec.linux?.namespaces ?? []).enumerated() where Namespaces.flag(ns.type) == nil {
-            throw SwkError(.invalidArgument, "config.json: linux.namespaces[\(i)].type: unknown namespace type \"\(ns.type)\"")
         }
         for (i, mount) in (spec.mounts ?? []).enumerated() where !mount.destination.hasPrefix("/") {
             throw SwkError(.invalidArgument, "config.json: mounts[\(i)].destination: \(mount.destination) is not an absolute path")

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import OCI
 import SwkSupport
@@ -6,7 +5,7 @@ import SwkSupport
 /// What swkube-runc remembers about a container, in `<root>/<id>/state.json` (written atomically).
 /// The status is never stored: it is derived from the process (pid *and* its start time, so a
 /// reused pid reads as stopped), the exec FIFO (present until `start`) and the freezer.
-struct ContainerRecord: Codable {
+struct ContainerRecord: Decodable {
     var id: String
     var pid: Int32
     /// Field 22 of /proc/<pid>/stat when the container was created.
@@ -16,7 +15,7 @@ struct ContainerRecord: Codable {
     var created: String
     var annotations: [String: String]?
     var cgroupPath: String
-    /// The config as created, for hooks and exec defaults.
+    /// The config as created (its JSON kept verbatim), for hooks, exec and delete.
     var config: Spec
 }
 
@@ -45,14 +44,15 @@ struct StateDir {
         return try Config.decode(ContainerRecord.self, path: statePath)
     }
 
-    func save(_ record: ContainerRecord) throws(SwkError) {
-        let data: Data
-        do {
-            data = try JSONEncoder().encode(record)
-        } catch {
-            throw SwkError(.internal, "encode state of container \(id)", cause: error)
-        }
-        try FS.writeAtomic(statePath, [UInt8](data), mode: 0o600)
+    func save(_ r: ContainerRecord, rawConfig: [UInt8]) throws(SwkError) {
+        let head = JSONText.object([
+            ("id", JSONText.quote(r.id)), ("pid", String(r.pid)), ("startTime", String(r.startTime)),
+            ("bundle", JSONText.quote(r.bundle)), ("rootfs", JSONText.quote(r.rootfs)),
+            ("created", JSONText.quote(r.created)), ("annotations", JSONText.stringMap(r.annotations ?? [:])),
+            ("cgroupPath", JSONText.quote(r.cgroupPath)),
+        ])
+        let bytes = Array(head.dropLast().utf8) + Array(",\"config\":".utf8) + rawConfig + Array("}\n".utf8)
+        try FS.writeAtomic(statePath, bytes, mode: 0o600)
     }
 }
 

@@ -40,11 +40,11 @@ enum CreateCommand {
         }
     }
 
-    /// Creates the container; returns its record and the init pid.
+    /// Creates the container and returns its record (the init pid is `record.pid`).
     static func create(id: String, options: Options, _ ctx: Context) throws(SwkError) -> ContainerRecord {
         let dir = try ctx.dir(id)
         if dir.exists { throw SwkError(.alreadyExists, "container \(id) already exists") }
-        let spec = try Config.load(bundle: options.bundle)
+        let (spec, rawConfig) = try Config.load(bundle: options.bundle)
         let host = Cgroups.Host.detect()
         let plan = try Plan.make(spec: spec, id: id, bundle: options.bundle, host: host)
         if plan.launch.process.terminal && options.consoleSocket == nil {
@@ -79,6 +79,11 @@ enum CreateCommand {
                 fds.append(launch.consoleFD)
             }
             launch.preserveFDs = options.preserveFDs
+            let created = Timestamp.now().rfc3339
+            launch.hookState = { pid in
+                StateJSON.compact(State(id: id, pid: pid, status: Status.created.rawValue, bundle: options.bundle,
+                                        rootfs: plan.rootfs, created: created, annotations: spec.annotations))
+            }
             var resources = spec.linux?.resources
             if let rules = resources?.devices, !rules.isEmpty { resources?.devices = rules + Cgroups.defaultDevices }
             let createdCgroups = try Cgroups.create(plan.cgroup, resources: resources)
@@ -99,9 +104,9 @@ enum CreateCommand {
             }
             let record = ContainerRecord(
                 id: id, pid: pid, startTime: info.startTime, bundle: options.bundle, rootfs: plan.rootfs,
-                created: Timestamp.now().rfc3339, annotations: spec.annotations, cgroupPath: plan.cgroup.path,
+                created: created, annotations: spec.annotations, cgroupPath: plan.cgroup.path,
                 config: spec)
-            try dir.save(record)
+            try dir.save(record, rawConfig: rawConfig)
             let state = record.ociState(.created)
             try Hooks.run(spec.hooks?.prestart, state: state, name: "prestart")
             try Hooks.run(spec.hooks?.createRuntime, state: state, name: "createRuntime")
@@ -120,9 +125,6 @@ enum UserNamespace {
     static func writeMappings(pid: pid_t, spec: Spec) throws(SwkError) {
         guard spec.linux?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true else { return }
         for (file, maps) in [("uid_map", spec.linux?.uidMappings ?? []), ("gid_map", spec.linux?.gidMappings ?? [])] {
-            guard !maps.isEmpty else {
-                throw SwkError(.invalidArgument, "config.json: linux.\(file == "uid_map" ? "uidMappings" : "gidMappings"): required with a new user namespace")
-            }
             let text = maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
             try Cgroups.write("/proc/\(pid)/\(file)", text)
         }

@@ -17,12 +17,12 @@ enum DeleteCommand {
             }
             throw SwkError(.notFound, "container \(id) does not exist")
         }
-        try delete(dir, force: a.has("force"))
+        try delete(dir, force: a.has("force"), log: ctx.log)
         ctx.log.debug("deleted container \(id)")
         return 0
     }
 
-    static func delete(_ dir: StateDir, force: Bool) throws(SwkError) {
+    static func delete(_ dir: StateDir, force: Bool, log: RuncLog) throws(SwkError) {
         let record = try dir.load()
         let host = Cgroups.Host.detect()
         let cgroup = record.cgroup(host)
@@ -46,6 +46,11 @@ enum DeleteCommand {
         }
         try Cgroups.destroy(cgroup)
         try FS.removeTree(dir.path)
-        try Hooks.run(record.config.hooks?.poststop, state: record.ociState(.stopped), name: "poststop")
+        // The container is gone whatever a poststop hook says: the spec makes its failure a warning.
+        do {
+            try Hooks.run(record.config.hooks?.poststop, state: record.ociState(.stopped), name: "poststop")
+        } catch {
+            log.warning(error.message)
+        }
     }
 }

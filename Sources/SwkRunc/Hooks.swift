@@ -1,4 +1,3 @@
-import FoundationEssentials
 import CSwkSys
 import Glibc
 import OCI
@@ -9,12 +8,7 @@ import SwkSupport
 enum Hooks {
     static func run(_ hooks: [Hook]?, state: State, name: String) throws(SwkError) {
         guard let hooks, !hooks.isEmpty else { return }
-        let json: [UInt8]
-        do {
-            json = [UInt8](try JSONEncoder().encode(state))
-        } catch {
-            throw SwkError(.internal, "encode state for \(name) hook", cause: error)
-        }
+        let json = Array(StateJSON.compact(state).utf8)
         for (i, hook) in hooks.enumerated() {
             let field = "hooks.\(name)[\(i)]"
             var pipe: [Int32] = [-1, -1]

@@ -32,9 +32,13 @@ struct Launch {
     var fifoFD: Int32 = -1
     var consoleFD: Int32 = -1
     var preserveFDs: Int32 = 0
+    /// Hooks the init runs itself, in the container's namespaces, fed `hookState(pid)`.
+    var createContainerHooks: [Hook] = []
+    var startContainerHooks: [Hook] = []
+    var hookState: ((pid_t) -> String)?
 }
 
-/// A step that failed inside the container's setup, as the child reported it.
+/// Starts one container process through the C clone child and reads its verdict.
 enum Launcher {
     /// Clones the child, lets `place` put it in its cgroup (and anything else that needs its pid),
     /// releases it and waits for its verdict: READY (blocked on the exec FIFO) or, without a FIFO,
@@ -44,6 +48,13 @@ enum Launcher {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         var joins: [swk_join] = []
+        // Entering a pid namespace moves our future children; hooks we spawn later must not follow.
+        var ownPidNamespace: Int32 = -1
+        if launch.joins.contains(where: { $0.flag == Int32(SWK_CLONE_NEWPID) }) {
+            ownPidNamespace = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC)
+            guard ownPidNamespace >= 0 else { throw .errno("open /proc/self/ns/pid_for_children") }
+            fds.append(ownPidNamespace)
+        }
         for j in launch.joins {
             let fd = open(j.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw .errno("open namespace \(j.path)") }
@@ -63,11 +74,23 @@ enum Launcher {
         let pid = swk_container_clone(&spec)
         let cloneErr = errno
         close(pair[1])
+        if ownPidNamespace >= 0 && swk_setns(ownPidNamespace, Int32(SWK_CLONE_NEWPID)) != 0 {
+            if pid > 0 { kill(pid, SIGKILL); _ = try? Spawn.wait(pid) }
+            throw .errno("setns back to our pid namespace")
+        }
         guard pid > 0 else { throw .errno("clone container process", cloneErr) }
         do throws(SwkError) {
             try place(pid)
-            var go: UInt8 = 1
-            guard write(pair[0], &go, 1) == 1 else { throw .errno("release container process \(pid)") }
+            var go: [UInt8] = [1]
+            if !(launch.createContainerHooks.isEmpty && launch.startContainerHooks.isEmpty) {
+                let state = Array((launch.hookState?(pid) ?? "{}").utf8)
+                guard state.count <= 32768 else { throw SwkError(.invalidArgument, "state for hooks exceeds 32 KiB") }
+                withUnsafeBytes(of: UInt32(state.count)) { go += $0 }
+                go += state
+            }
+            guard go.withUnsafeBytes({ FS.writeAll(pair[0], $0) }) else {
+                throw .errno("release container process \(pid)")
+            }
             try awaitVerdict(pid: pid, sync: pair[0], expectReady: launch.fifoFD >= 0)
         } catch {
             kill(pid, SIGKILL)
@@ -97,7 +120,13 @@ enum Launcher {
         let step = withUnsafeBytes(of: msg.step) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let object = withUnsafeBytes(of: msg.object) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let what = object.isEmpty ? step : "\(step) \(object)"
+        if msg.err < 0 { throw SwkError(.failedPrecondition, "\(what): exited with status \(-msg.err)") }
         throw SwkError.errno(what, msg.err)
+    }
+
+    private static func hook(_ arena: CArena, _ h: Hook) -> swk_hook {
+        swk_hook(path: arena.string(h.path), argv: arena.strings(h.args.flatMap { $0.isEmpty ? nil : $0 } ?? [h.path]),
+                 envp: arena.strings(h.env ?? []), timeout: Int32(clamping: h.timeout ?? 0))
     }
 
     private static func makeSpec(_ l: Launch, joins: [swk_join], syncFD: Int32, arena: CArena) -> swk_container_spec {
@@ -167,6 +196,12 @@ enum Launcher {
             s.seccomp_flags = prog.flags
         }
         s.personality = l.personality
+        let createHooks = l.createContainerHooks.map { hook(arena, $0) }
+        s.create_hooks = arena.array(createHooks)
+        s.ncreate_hooks = Int32(createHooks.count)
+        let startHooks = l.startContainerHooks.map { hook(arena, $0) }
+        s.start_hooks = arena.array(startHooks)
+        s.nstart_hooks = Int32(startHooks.count)
         s.sync_fd = syncFD
         s.fifo_fd = l.fifoFD
         s.console_fd = l.consoleFD

@@ -22,7 +22,7 @@ enum ListCommand {
         }
         switch a.value("format") ?? "table" {
         case "json":
-            emit(try JSONOut.compact(states) + "\n")
+            emit("[" + states.map(StateJSON.compact).joined(separator: ",") + "]\n")
         case "table":
             let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
                 + states.map { [$0.id, String($0.pid), $0.status, $0.bundle, $0.created, "root"] }

@@ -18,17 +18,15 @@ struct Plan {
         guard FS.isDirectory(rootfs) else {
             throw SwkError(.notFound, "config.json: root.path: \(rootfs) is not a directory")
         }
-        // These two run inside the container's namespaces, which swkube-runc does not do yet.
-        if spec.hooks?.createContainer?.isEmpty == false {
-            throw SwkError(.invalidArgument, "config.json: hooks.createContainer: not supported by swkube-runc")
-        }
-        if spec.hooks?.startContainer?.isEmpty == false {
-            throw SwkError(.invalidArgument, "config.json: hooks.startContainer: not supported by swkube-runc")
-        }
         let linux = spec.linux ?? Linux()
         let ns = try Namespaces.plan(linux.namespaces ?? [])
         guard ns.creates("mount") else {
             throw SwkError(.invalidArgument, "config.json: linux.namespaces: a new mount namespace is required")
+        }
+        if ns.creates("user") {
+            guard !(linux.uidMappings ?? []).isEmpty, !(linux.gidMappings ?? []).isEmpty else {
+                throw SwkError(.invalidArgument, "config.json: linux.uidMappings/gidMappings: required with a new user namespace")
+            }
         }
         let cgroup = Cgroups.Container(host: host, path: try Cgroups.path(linux.cgroupsPath, id: id))
         var launch = Launch(process: try ProcessPlan(process))
@@ -65,7 +63,7 @@ struct Plan {
             rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts, devices: nodes, symlinks: devices.links,
             masked: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [],
             sysctl: (linux.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
-                (path: "/proc/sys/" + $0.key.replacing(".", with: "/"), value: $0.value)
+                (path: "/proc/sys/" + String($0.key.map { $0 == "." ? "/" : $0 }), value: $0.value)
             })
         if let prop = linux.rootfsPropagation, !prop.isEmpty {
             guard let flags = Mounts.propagationNames[prop] else {
@@ -78,6 +76,8 @@ struct Plan {
             throw SwkError(.invalidArgument, "config.json: linux.maskedPaths/readonlyPaths[\(i)]: \(path) is not absolute")
         }
         launch.rootfs = rootfsPlan
+        launch.createContainerHooks = spec.hooks?.createContainer ?? []
+        launch.startContainerHooks = spec.hooks?.startContainer ?? []
         if let seccomp = linux.seccomp { launch.seccomp = try Seccomp.compile(seccomp) }
         if let p = linux.personality {
             switch p.domain {

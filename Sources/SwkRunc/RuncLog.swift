@@ -14,6 +14,12 @@ struct RuncLog {
         append(level: "error", message)
     }
 
+    func warning(_ message: String) {
+        let line = "swkube-runc: warning: \(message)\n"
+        _ = Array(line.utf8).withUnsafeBytes { FS.writeAll(2, $0) }
+        append(level: "warning", message)
+    }
+
     func debug(_ message: String) {
         guard debugEnabled else { return }
         append(level: "debug", message)
@@ -59,6 +65,15 @@ struct Timestamp {
 }
 
 enum JSONText {
+    /// `{"k":v,…}` from already-encoded values, in the order given.
+    static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    static func stringMap(_ map: [String: String]) -> String {
+        object(map.sorted { $0.key < $1.key }.map { ($0.key, quote($0.value)) })
+    }
+
     /// A JSON string literal for `s`.
     static func quote(_ s: String) -> String {
         var out = "\""

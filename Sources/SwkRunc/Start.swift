@@ -42,7 +42,12 @@ enum StartCommand {
             }
         }
         unlink(dir.fifoPath)
-        try Hooks.run(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart")
+        // The process runs already: a failing poststart hook is a warning (runtime-spec).
+        do {
+            try Hooks.run(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart")
+        } catch {
+            ctx.log.warning(error.message)
+        }
     }
 }
 
@@ -61,6 +66,17 @@ enum StateCommand {
 
 /// The state document in runc's field order and indentation (tools diff it against runc's).
 enum StateJSON {
+    /// One line, for hooks' stdin and `list --format json`.
+    static func compact(_ s: State) -> String {
+        var fields = [
+            ("ociVersion", JSONText.quote(s.ociVersion)), ("id", JSONText.quote(s.id)), ("pid", String(s.pid)),
+            ("status", JSONText.quote(s.status)), ("bundle", JSONText.quote(s.bundle)),
+            ("rootfs", JSONText.quote(s.rootfs)), ("created", JSONText.quote(s.created)), ("owner", JSONText.quote(s.owner)),
+        ]
+        if let annotations = s.annotations, !annotations.isEmpty { fields.append(("annotations", JSONText.stringMap(annotations))) }
+        return JSONText.object(fields)
+    }
+
     static func render(_ s: State) -> String {
         var lines = [
             "  \"ociVersion\": \(JSONText.quote(s.ociVersion))", "  \"id\": \(JSONText.quote(s.id))",

@@ -12,7 +12,7 @@ enum UpdateCommand {
         let a = try Arguments.parse(args, shape)
         let id = try requirePositional(a, ["container id"], command: "update")[0]
         let dir = try ctx.dir(id)
-        var record = try dir.load()
+        let record = try dir.load()
         var r = LinuxResources()
         if let file = a.value("resources") { r = try Config.decode(LinuxResources.self, path: file) }
         func int(_ name: String) throws(SwkError) -> Int64? {
@@ -34,22 +34,6 @@ enum UpdateCommand {
             throw SwkError(.failedPrecondition, "cannot update container \(id): it has stopped")
         }
         try Cgroups.apply(record.cgroup(host), r)
-        // Keep the recorded config in step, so `state`-driven tools see the limits in force.
-        var linux = record.config.linux ?? Linux()
-        linux.resources = merge(linux.resources ?? LinuxResources(), r)
-        record.config.linux = linux
-        try dir.save(record)
         return 0
-    }
-
-    private static func merge(_ old: LinuxResources, _ new: LinuxResources) -> LinuxResources {
-        var out = old
-        if let m = new.memory { out.memory = m }
-        if let c = new.cpu { out.cpu = c }
-        if let p = new.pids { out.pids = p }
-        if let b = new.blockIO { out.blockIO = b }
-        if let h = new.hugepageLimits { out.hugepageLimits = h }
-        if let u = new.unified { out.unified = u }
-        return out
     }
 }

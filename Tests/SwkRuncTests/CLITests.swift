@@ -14,7 +14,7 @@ struct CLITests {
         try FS.makeDirectories("\(dir)/rootfs")
         let out = try Spawn.run([Fixture.runtime, "spec", "--bundle=\(dir)"])
         #expect(out.status == 0, "\(out.stderr)")
-        let spec = try Config.load(bundle: dir)
+        let spec = try Config.load(bundle: dir).spec
         #expect(spec.process?.args == ["sh"])
         #expect(spec.linux?.namespaces?.map(\.type) == ["pid", "network", "ipc", "uts", "mount"])
         let again = try Spawn.run([Fixture.runtime, "spec", "--bundle", dir])

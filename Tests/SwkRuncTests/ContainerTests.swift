@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+@testable import SwkRunc
 
 /// End-to-end: the built swkube-runc runs a busybox bundle as root and the checks run *inside*
 /// the container. Skipped (with the reason printed) when not root.
@@ -92,6 +93,13 @@ struct ContainerTests {
         #expect(try f.runtime(["exec", "--detach", f.id, "sleep", "999"]).status == 0)
         let ps = try f.runtime(["ps", "--format", "json", f.id])
         #expect(ps.stdout.hasPrefix("[") && ps.stdout.contains(","), "init and the detached sleep: \(ps.stdout)")
+        try FS.writeAtomic("\(f.dir)/resources.json", #"{"pids":{"limit":42}}"#)
+        #expect(try f.runtime(["update", "--memory", "33554432", "--resources", "\(f.dir)/resources.json", f.id]).status == 0)
+        let cgroup = Cgroups.Container(host: Cgroups.Host.detect(), path: f.cgroupPath)
+        let memory = try #require(cgroup.directory(for: "memory"))
+        let pids = try #require(cgroup.directory(for: "pids"))
+        #expect(try FS.readString("\(memory.dir)/\(memory.v2 ? "memory.max" : "memory.limit_in_bytes")") == "33554432\n")
+        #expect(try FS.readString("\(pids.dir)/pids.max") == "42\n")
         #expect(try f.runtime(["pause", f.id]).status == 0)
         #expect(try f.runtime(["state", f.id]).stdout.contains("\"status\": \"paused\""))
         #expect(try f.runtime(["resume", f.id]).status == 0)

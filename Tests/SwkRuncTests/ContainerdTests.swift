@@ -18,11 +18,13 @@ struct ContainerdTests {
         try daemon.importBusybox(rootfs: "\(f.bundle)/rootfs", as: image)
         let runc = ["--runc-binary", Fixture.runtime]
 
-        let once = try daemon.ctr(["run", "--rm"] + runc + [image, "once", "sh", "-c", "echo hello; echo pid=$$"])
+        // Cgroups below the fixture's own path, which its cleanup removes (ctr's default is /default).
+        let once = try daemon.ctr(["run", "--rm", "--cgroup", "\(f.cgroupPath)/once"] + runc
+                                  + [image, "once", "sh", "-c", "echo hello; echo pid=$$"])
         #expect(once.status == 0, "\(once.stderr)")
         #expect(once.stdout == "hello\npid=1\n")
 
-        #expect(try daemon.ctr(["run", "-d"] + runc + [image, "long", "sleep", "1000"]).status == 0)
+        #expect(try daemon.ctr(["run", "-d", "--cgroup", "\(f.cgroupPath)/long"] + runc + [image, "long", "sleep", "1000"]).status == 0)
         let exec = try daemon.ctr(["task", "exec", "--exec-id", "e1", "long", "sh", "-c", "cat /proc/1/cmdline"])
         #expect(exec.status == 0, "\(exec.stderr)")
         #expect(exec.stdout.hasPrefix("sleep"))
@@ -86,32 +88,46 @@ struct Containerd {
         try Spawn.run(["/usr/bin/ctr", "-a", socket] + args)
     }
 
-    /// Packs `rootfs` as a one-layer image with umoci, converts it with skopeo, imports it.
     func importBusybox(rootfs: String, as ref: String) throws {
-        let layout = "\(dir)/oci"
-        let steps: [[String]] = [
-            ["/usr/bin/umoci", "init", "--layout", layout],
-            ["/usr/bin/umoci", "new", "--image", "\(layout):bb"],
-            ["/usr/bin/umoci", "insert", "--image", "\(layout):bb", rootfs, "/"],
-            ["/usr/bin/umoci", "config", "--image", "\(layout):bb", "--config.cmd", "sh", "--config.env", "PATH=/bin"],
-            ["/usr/bin/skopeo", "copy", "oci:\(layout):bb", "docker-archive:\(dir)/image.tar:\(ref)"],
-            ["/usr/bin/ctr", "-a", socket, "images", "import", "\(dir)/image.tar"],
-        ]
-        for step in steps {
-            let out = try Spawn.run(step)
-            guard out.status == 0 else { throw SwkError(.system, "\(step.joined(separator: " ")): \(out.stderr)") }
-        }
+        let tar = try BusyboxImage.build(rootfs: rootfs, dir: dir, ref: ref)
+        let out = try ctr(["images", "import", tar])
+        guard out.status == 0 else { throw SwkError(.system, "ctr images import: \(out.stderr)") }
     }
 
     /// Stops the daemon; its shims and containers were deleted by the test already.
     func stop() {
         kill(pid, SIGTERM)
         _ = try? Spawn.wait(pid)
-        // The overlay snapshots' mounts are gone with the containers; anything left is unmounted.
-        let mounts = (try? FS.readString("/proc/self/mountinfo")) ?? ""
-        for line in mounts.split(separator: "\n").reversed() {
-            let fields = line.split(separator: " ")
-            if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), Int32(MNT_DETACH)) }
+        unmountAll(under: dir)
+    }
+}
+
+/// Unmounts whatever is still mounted below `dir` (snapshots of containers a failed test left).
+func unmountAll(under dir: String) {
+    let mounts = (try? FS.readString("/proc/self/mountinfo")) ?? ""
+    for line in mounts.split(separator: "\n").reversed() {
+        let fields = line.split(separator: " ")
+        if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), Int32(MNT_DETACH)) }
+    }
+}
+
+/// A one-layer image of a test rootfs, packed with umoci and converted with skopeo to a
+/// docker-archive tarball that both `ctr images import` and `podman load` accept.
+enum BusyboxImage {
+    static func build(rootfs: String, dir: String, ref: String) throws -> String {
+        let layout = "\(dir)/oci"
+        let tar = "\(dir)/image.tar"
+        let steps: [[String]] = [
+            ["/usr/bin/umoci", "init", "--layout", layout],
+            ["/usr/bin/umoci", "new", "--image", "\(layout):bb"],
+            ["/usr/bin/umoci", "insert", "--image", "\(layout):bb", rootfs, "/"],
+            ["/usr/bin/umoci", "config", "--image", "\(layout):bb", "--config.cmd", "sh", "--config.env", "PATH=/bin"],
+            ["/usr/bin/skopeo", "copy", "oci:\(layout):bb", "docker-archive:\(tar):\(ref)"],
+        ]
+        for step in steps {
+            let out = try Spawn.run(step)
+            guard out.status == 0 else { throw SwkError(.system, "\(step.joined(separator: " ")): \(out.stderr)") }
         }
+        return tar
     }
 }

@@ -40,7 +40,7 @@ final class Fixture {
         for applet in ["sh", "cat", "ls", "hostname", "sleep", "echo", "id", "grep", "wc", "touch", "mkdir", "test", "ps"] {
             symlink("busybox", "\(bundle)/rootfs/bin/\(applet)")
         }
-        spec = SpecCommand.defaultSpec()
+        spec = try SpecCommand.defaultSpec()
         spec.process?.terminal = false
         spec.root?.readonly = false
         spec.hostname = "swkbox"
@@ -92,7 +92,15 @@ final class Fixture {
     func cleanup() {
         _ = try? runtime(["delete", "--force", id])
         _ = try? runtime(["delete", "--force", id], binary: "/usr/sbin/runc")
-        for dir in cgroupDirectories.reversed() { rmdir(dir) }
+        // Whole subtrees: containerd and podman put their own cgroups below the fixture's path.
+        for dir in cgroupDirectories.reversed() { Self.removeCgroupTree(dir) }
         try? FS.removeTree(dir)
+    }
+
+    private static func removeCgroupTree(_ dir: String) {
+        for name in (try? FS.list(dir)) ?? [] where FS.isDirectory("\(dir)/\(name)") {
+            removeCgroupTree("\(dir)/\(name)")
+        }
+        rmdir(dir)
     }
 }

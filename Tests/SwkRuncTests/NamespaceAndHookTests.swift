@@ -2,6 +2,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+@testable import SwkRunc
 
 @Suite(.enabled(if: Fixture.isRoot, "needs root for namespaces, mounts and cgroups"))
 struct NamespaceAndHookTests {
@@ -38,14 +39,20 @@ struct NamespaceAndHookTests {
         defer { g.cleanup() }
         g.spec.hostname = nil
         let joined = (g.spec.linux?.namespaces ?? []).map {
-            $0.type == "uts" ? LinuxNamespace(type: "uts", path: "/proc/\(pid)/ns/uts") : $0
+            ["uts", "pid"].contains($0.type) ? LinuxNamespace(type: $0.type, path: "/proc/\(pid)/ns/\($0.type)") : $0
         }
         g.spec.linux?.namespaces = joined
-        g.script("hostname")
+        var hooks = Hooks()
+        // A prestart hook runs in the runtime's namespaces, not the joined pid namespace.
+        hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "readlink /proc/self/ns/pid > \(g.dir)/hook.pidns"])]
+        g.spec.hooks = hooks
+        g.script("hostname; cat /proc/1/comm")
         try g.writeConfig()
         let out = try g.runtime(["run", "--bundle", g.bundle, g.id])
         #expect(out.status == 0, "stderr: \(out.stderr)")
-        #expect(out.stdout == "swkbox\n")
+        #expect(out.stdout == "swkbox\nsleep\n")
+        let ours = try Spawn.run(["/bin/readlink", "/proc/self/ns/pid"]).stdout
+        #expect(try FS.readString("\(g.dir)/hook.pidns") == ours)
     }
 
     @Test func hooksGetTheStateOnStdin() throws {
@@ -53,7 +60,9 @@ struct NamespaceAndHookTests {
         defer { f.cleanup() }
         var hooks = Hooks()
         hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/prestart.json"])]
-        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"])]
+        // A failing poststop hook is only a warning: the container is deleted all the same.
+        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"]),
+                          Hook(path: "/bin/sh", args: ["sh", "-c", "exit 3"])]
         f.spec.hooks = hooks
         f.script("true")
         try f.writeConfig()
@@ -61,5 +70,45 @@ struct NamespaceAndHookTests {
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(try FS.readString("\(f.dir)/prestart.json").contains("\"id\":\"\(f.id)\""))
         #expect(try FS.readString("\(f.dir)/poststop.json").contains("\"status\":\"stopped\""))
+        #expect(out.stderr.contains("warning: hooks.poststop[1]"), "\(out.stderr)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
+
+    @Test func containerHooksRunInTheContainersNamespaces() throws {
+        let f = try Fixture("cthooks")
+        defer { f.cleanup() }
+        try FS.makeDirectories("\(f.dir)/out")
+        f.spec.mounts?.append(.init(destination: "/out", type: "bind", source: "\(f.dir)/out", options: ["rbind", "rw"]))
+        var hooks = Hooks()
+        // createContainer: before pivot_root, in the container's mount namespace, so the bind
+        // mount is visible under the rootfs path (and only there: the host has no such mount).
+        let inner = "\(f.bundle)/rootfs/out"
+        hooks.createContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(inner)/create.json; echo ok > \(inner)/create.ns"])]
+        // startContainer: the path resolves inside the container (busybox sh).
+        hooks.startContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > /out/start.json; echo $$ > /out/start.pid"])]
+        f.spec.hooks = hooks
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(try FS.readString("\(f.dir)/out/create.json").contains("\"id\":\"\(f.id)\""))
+        #expect(try FS.readString("\(f.dir)/out/create.ns") == "ok\n")
+        #expect(try FS.readString("\(f.dir)/out/start.json").contains("\"status\":\"created\""))
+        let pid = Int(Cgroups.trim(try FS.readString("\(f.dir)/out/start.pid"))) ?? 0
+        #expect(pid > 1 && pid < 10, "a child of the init, in its pid namespace: \(pid)")
+    }
+
+    @Test func failingCreateContainerHookFailsCreate() throws {
+        let f = try Fixture("badhook")
+        defer { f.cleanup() }
+        var hooks = Hooks()
+        hooks.createContainer = [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 7"])]
+        f.spec.hooks = hooks
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["create", "--bundle", f.bundle, f.id])
+        #expect(out.status == 1)
+        #expect(out.stderr == "swkube-runc: hooks.createContainer /bin/sh: exited with status 7\n")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
     }
 }

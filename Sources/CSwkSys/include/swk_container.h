@@ -42,6 +42,15 @@ struct swk_join {
     const char *path;        // for the error message
 };
 
+/// A hook run by the container init itself (createContainer, startContainer), fed the state
+/// JSON the runtime sends after the "go" byte.
+struct swk_hook {
+    const char *path;
+    const char *const *argv;
+    const char *const *envp;
+    int timeout;             // seconds, 0 = none
+};
+
 enum {
     SWK_MSG_READY = 1,       // setup done, blocking on the exec FIFO (create only)
     SWK_MSG_ERROR = 2,       // a step failed; errno and object are set
@@ -49,7 +58,7 @@ enum {
 
 struct swk_sync_msg {
     int type;
-    int err;
+    int err;                 // errno, or -(exit status) of a failed hook
     char step[48];
     char object[464];
 };
@@ -86,6 +95,8 @@ struct swk_container_spec {
     int no_new_privs;
     const void *seccomp_filter; unsigned short seccomp_len; unsigned int seccomp_flags;
     int personality;          // -1 = leave
+    const struct swk_hook *create_hooks; int ncreate_hooks;  // after mounts, before pivot_root
+    const struct swk_hook *start_hooks; int nstart_hooks;    // after the FIFO, before execve
 
     int sync_fd;              // child end of the sync socketpair
     int fifo_fd;              // O_PATH descriptor of the exec FIFO, or -1 (exec now)
@@ -95,7 +106,8 @@ struct swk_container_spec {
 };
 
 /// Clones the container init with `spec->clone_flags`. Returns the child's pid (in the caller's pid
-/// namespace), or -1 with errno. The child waits for one byte on `spec->sync_fd` before setup.
+/// namespace), or -1 with errno. The child waits for one byte on `spec->sync_fd` before setup,
+/// followed, when it has hooks, by a uint32 length and the state JSON for them.
 pid_t swk_container_clone(const struct swk_container_spec *spec);
 
 /// memfd_create with MFD_CLOEXEC (hidden behind _GNU_SOURCE in Glibc's module).
