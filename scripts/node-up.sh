@@ -49,11 +49,12 @@ else
   echo $! > /run/swkubelet.pid
 fi
 
-echo "waiting for the example pods…"
+echo "waiting for the example pods to settle…"
 want=$(grep -l '^kind: Pod' manifests/examples/*.yaml | wc -l)
 for _ in $(seq 1 120); do
-  running=$("$prefix/bin/swkubectl" get pods 2>/dev/null | awk 'NR>1 && $3=="Running"' | wc -l || true)
-  [ "$running" -ge "$want" ] && break
+  settled=$("$prefix/bin/swkubectl" get pods 2>/dev/null \
+    | awk 'NR>1 && $3 !~ /^(Pending|ContainerCreating|PodInitializing|Init:)/' | wc -l || true)
+  [ "$settled" -ge "$want" ] && break
   sleep 0.5
 done
 "$prefix/bin/swkubectl" get pods

@@ -81,7 +81,12 @@ extension NodeController {
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
             guard let instance = observed.containers.first(where: { $0.id == id }) else { continue }
             await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
-            await stopAndRemove(instance, pod: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
+            if actions.deadlineExceeded {
+                // Kept, not removed: its exit stays in the pod's status.
+                await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
+            } else {
+                await stopAndRemove(instance, pod: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
+            }
         }
 
         // Step 3: create the sandbox.

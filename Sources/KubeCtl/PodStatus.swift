@@ -11,16 +11,24 @@ struct PodSummary: Equatable {
     init(_ pod: PodRecord, now: Int64) {
         let initContainers = pod.containers.filter(\.isInit)
         let containers = pod.containers.filter { !$0.isInit }
+        let sidecars = sidecarNames(pod)
         var reason = pod.reason.isEmpty ? pod.phase : pod.reason
         var restarts: Int64 = 0
         var lastRestart: Int64 = 0
         var readyCount = 0
+        var total = containers.count
 
-        // The first init container that has not succeeded decides the status.
+        // The first init container that has not succeeded decides the status; a started
+        // sidecar (an init container with restartPolicy Always) counts as an app container.
         var initializing = false
         for (i, c) in initContainers.enumerated() {
             restarts += Int64(c.restartCount)
             lastRestart = max(lastRestart, c.lastFinishedAt)
+            if sidecars.contains(c.name) && (c.state == .running || c.lastExitCode != nil) {
+                total += 1
+                if c.ready && c.state == .running { readyCount += 1 }
+                continue
+            }
             if c.state == .terminated && c.exitCode == 0 { continue }
             initializing = true
             if c.state == .terminated {
@@ -34,8 +42,9 @@ struct PodSummary: Equatable {
         }
 
         if !initializing {
-            restarts = 0
-            lastRestart = 0
+            let running = initContainers.filter { sidecars.contains($0.name) }
+            restarts = running.reduce(0) { $0 + Int64($1.restartCount) }
+            lastRestart = running.map(\.lastFinishedAt).max() ?? 0
             var hasRunning = false
             // Backwards, so the first container with a reason wins.
             for c in containers.reversed() {
@@ -55,12 +64,22 @@ struct PodSummary: Equatable {
             }
         }
 
-        ready = "\(readyCount)/\(containers.count)"
+        ready = "\(readyCount)/\(total)"
         status = reason
         self.restarts = lastRestart > 0 && restarts > 0
             ? "\(restarts) (\(TimeText.since(lastRestart, now: now)) ago)"
             : "\(restarts)"
     }
+}
+
+/// The init containers the stored pod spec declares with `restartPolicy: Always` (sidecars).
+func sidecarNames(_ pod: PodRecord) -> Set<String> {
+    guard pod.specJSON.contains("restartPolicy"), let json = try? JSONValue.parse(pod.specJSON),
+          case .array(let inits)? = (json["spec"] ?? json)["initContainers"] else { return [] }
+    return Set(inits.compactMap { c in
+        guard case .string("Always")? = c["restartPolicy"], case .string(let name)? = c["name"] else { return nil }
+        return name
+    })
 }
 
 /// The pod conditions Kubernetes reports, derived from the container states (not stored).
@@ -70,7 +89,10 @@ struct PodConditions: Equatable {
     var ready: Bool
 
     init(_ pod: PodRecord) {
-        initialized = pod.containers.allSatisfy { !$0.isInit || ($0.state == .terminated && $0.exitCode == 0) }
+        let sidecars = sidecarNames(pod)
+        initialized = pod.containers.allSatisfy {
+            !$0.isInit || ($0.state == .terminated && $0.exitCode == 0) || (sidecars.contains($0.name) && $0.state == .running)
+        }
         let containers = pod.containers.filter { !$0.isInit }
         containersReady = !containers.isEmpty && containers.allSatisfy(\.ready)
         ready = initialized && containersReady

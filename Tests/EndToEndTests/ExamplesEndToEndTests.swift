@@ -1,0 +1,44 @@
+import Glibc
+import SwkSupport
+import Testing
+
+/// Every manifest in manifests/examples/ on one live node, each checked for the outcome its
+/// comment promises.
+@Suite(.serialized, .enabled(if: NodeHarness.isRoot, "needs root: real namespaces, mounts and cgroups"))
+struct ExamplesEndToEndTests {
+    @Test func everyExampleReachesItsDocumentedOutcome() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        try node.start()
+        let examples = "\(NodeHarness.repoRoot)/manifests/examples"
+        for name in try FS.list(examples) where name.hasSuffix(".yaml") {
+            try node.write(name, try FS.readString("\(examples)/\(name)"))
+        }
+        func settled(_ pod: String, _ check: ([String]) -> Bool) throws -> Bool {
+            try waitUntil(seconds: 60) { try node.row(pod).map(check) ?? false }
+        }
+        let running = { (row: [String]) in row[2] == "Running" }
+        #expect(try settled("hello") { running($0) && $0[1] == "1/1" })
+        #expect(try settled("web", running))
+        #expect(try settled("init-demo") { running($0) && $0[1] == "1/1" })
+        #expect(node.logLines("init-demo", container: "wait-a-moment").contains("prepared"))
+        #expect(try waitUntil(seconds: 10) { node.logLines("init-demo", container: "app").contains("app started after its init containers") })
+        #expect(try settled("sidecar-demo") { running($0) && $0[1] == "2/2" })
+        #expect(try settled("probes-demo") { running($0) && $0[1] == "1/1" }, "\((try? node.kubectl(["describe", "pod", "probes-demo"]).stdout) ?? "")")
+        #expect(try settled("hooks-demo", running))
+        let hooksID = try #require(try containerID(node, pod: "hooks-demo"))
+        let cat = try Spawn.run(["\(NodeHarness.binDir)/swkube-runc", "--root", "\(node.run)/runc", "exec", hooksID, "cat", "/tmp/post-start"])
+        #expect(cat.stdout == "started\n", "postStart ran: \(cat.stderr)")
+        #expect(try settled("env-demo", running))
+        #expect(try waitUntil(seconds: 10) { node.logLines("env-demo", container: "app").contains("hello from env-demo in default") })
+        let env = node.logLines("env-demo", container: "app")
+        #expect(env.contains("MEMORY_LIMIT=\(32 << 20)") && env.contains("TIER=edge") && env.contains("POD_NAME=env-demo"), "\(env)")
+        #expect(try settled("run-once") { $0[2] == "Completed" })
+        #expect(try settled("crash-loop") { ["CrashLoopBackOff", "Error"].contains($0[2]) && $0[3] != "0" })
+        // kubectl shows the killed container's reason (Error) over the pod's; the phase says Failed.
+        #expect(try settled("deadline-demo") { $0[2] == "Error" || $0[2] == "DeadlineExceeded" }, "\((try? node.kubectl(["get", "pods"]).stdout) ?? "")")
+        let deadline = try node.kubectl(["get", "pod", "deadline-demo", "-o", "json"]).stdout.filter { $0 != " " }
+        #expect(deadline.contains("\"phase\":\"Failed\"") && deadline.contains("\"reason\":\"DeadlineExceeded\""))
+        #expect(node.daemonAlive)
+    }
+}
