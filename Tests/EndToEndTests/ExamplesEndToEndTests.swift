@@ -40,5 +40,28 @@ struct ExamplesEndToEndTests {
         let deadline = try node.kubectl(["get", "pod", "deadline-demo", "-o", "json"]).stdout.filter { $0 != " " }
         #expect(deadline.contains("\"phase\":\"Failed\"") && deadline.contains("\"reason\":\"DeadlineExceeded\""))
         #expect(node.daemonAlive)
+
+        // Both the manifests and what `get pod -o yaml` prints of them are real Kubernetes objects.
+        if let validator = kubernetesValidate {
+            for name in try FS.list(examples) where name.hasSuffix(".yaml") {
+                let file = try Spawn.run([validator, "--strict", "\(examples)/\(name)"])
+                #expect(file.status == 0, "\(name): \(file.stdout)\(file.stderr)")
+            }
+            for row in try node.kubectl(["get", "pods", "-o", "name"]).stdout.split(separator: "\n") {
+                let pod = String(row.split(separator: "/").last ?? "")
+                let yaml = try node.kubectl(["get", "pod", pod, "-o", "yaml"]).stdout
+                try FS.writeAtomic("\(node.dir)/\(pod).out.yaml", yaml)
+                let result = try Spawn.run([validator, "--strict", "\(node.dir)/\(pod).out.yaml"])
+                #expect(result.status == 0, "\(pod) -o yaml: \(result.stdout)\(result.stderr)")
+            }
+        } else {
+            print("skipping kubernetes-validate checks: not on PATH (pip install kubernetes-validate)")
+        }
     }
 }
+
+/// The PyPI tool `kubernetes-validate` (Kubernetes OpenAPI schemas, offline), if on PATH.
+let kubernetesValidate: String? = {
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/kubernetes-validate" }.first { access($0, X_OK) == 0 }
+}()
