@@ -25,12 +25,20 @@ public actor LocalRuntime: RuntimeService {
         public var shimPath: String
         public var images: any ImageProvider
         public var clock: any WallClock
+        /// CNI network configs (`/etc/cni/net.d`); the first file by name is the pod network, and
+        /// the default bridge network is written there when it holds none. nil: no pod network
+        /// (sandboxes get only `lo`).
+        public var cniConfDir: String?
+        /// Where CNI plugin binaries are looked up, in order (`/usr/lib/cni`, `/opt/cni/bin`).
+        public var cniBinDirs: [String]
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
-                    images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil) {
+                    images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
+                    cniConfDir: String? = nil, cniBinDirs: [String] = ["/usr/lib/cni", "/opt/cni/bin"]) {
             self.rootDir = rootDir; self.runDir = runDir; self.runtimePath = runtimePath
             self.shimPath = shimPath; self.images = images; self.clock = clock
             self.runtimeRoot = runtimeRoot ?? "\(runDir)/runc"
+            self.cniConfDir = cniConfDir; self.cniBinDirs = cniBinDirs
         }
     }
 
@@ -82,18 +90,21 @@ public actor LocalRuntime: RuntimeService {
                     throw SwkError.errno("pin namespaces of sandbox \(id) (pod \(sandbox.metadata.namespace)/\(sandbox.metadata.name))")
                 }
             }
-            if let net = namespaces["network"], swk_netns_loopback_up(net) != 0 {
-                throw SwkError.errno("bring lo up in sandbox \(id)")
+            var ip = ""
+            if let net = namespaces["network"] {
+                guard swk_netns_loopback_up(net) == 0 else { throw SwkError.errno("bring lo up in sandbox \(id)") }
+                ip = try setUpNetwork(id, sandbox, netns: net)
             }
             try FS.writeAtomic("\(dir)/hostname", "\(hostname)\n")
             try FS.writeAtomic("\(dir)/hosts", Self.hostsFile(hostname: hostname, hostNetwork: hostNetwork))
             try FS.writeAtomic("\(dir)/resolv.conf", (try? FS.readString("/etc/resolv.conf")) ?? "")
             let record = SandboxRecord(id: id, config: sandbox, createdAt: config.clock.nowNanoseconds(),
-                                       state: .ready, hostname: hostname, namespaces: namespaces)
+                                       state: .ready, hostname: hostname, namespaces: namespaces, ip: ip)
             try JSONFile.write(record, to: "\(dir)/sandbox.json")
             sandboxes[id] = record
             return id
         } catch {
+            if let net = namespaces["network"] { try? tearDownNetwork(id, sandbox, netns: net) }
             releaseNamespaces(dir)
             try? FS.removeTree(dir)
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
@@ -105,6 +116,8 @@ public actor LocalRuntime: RuntimeService {
         for c in containers.values where c.podSandboxId == podSandboxId {
             try await stopContainer(c.id, timeout: 0)
         }
+        // DEL before the namespace goes, so plugins can still see the interface they made.
+        if let net = record.namespaces["network"] { try tearDownNetwork(podSandboxId, record.config, netns: net) }
         releaseNamespaces(layout.sandboxDir(podSandboxId))
         if record.state != .notReady {
             record.state = .notReady
@@ -129,6 +142,7 @@ public actor LocalRuntime: RuntimeService {
         var status = PodSandboxStatus(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
         status.labels = r.config.labels
         status.annotations = r.config.annotations
+        if r.state == .ready { status.network.ip = r.ip ?? "" }
         return status
     }
 

@@ -9,6 +9,7 @@ import SwkSupport
 ///     <runDir>/sandboxes/<id>/sandbox.json      SandboxRecord
 ///     <runDir>/sandboxes/<id>/ns/{net,ipc,uts}  pinned namespaces (bind mounts of nsfs)
 ///     <runDir>/sandboxes/<id>/{hostname,hosts,resolv.conf}
+///     <runDir>/sandboxes/<id>/network.json      the CNI config and result (see SandboxNetwork)
 ///     <runDir>/containers/<id>/container.json   ContainerRecord
 ///     <runDir>/containers/<id>/config.json      the OCI bundle (rootfs/ is the overlay mount)
 ///     <runDir>/containers/<id>/{pids,exit,shim.log,runtime.log}   written by swkube-shim
@@ -33,6 +34,8 @@ struct SandboxRecord: Codable, Sendable {
     var hostname: String
     /// OCI namespace type (`network`, `ipc`, `uts`) → pinned file, for the kinds the pod owns.
     var namespaces: [String: String]
+    /// The pod IP from the CNI result; nil for host-network pods and runtimes without CNI.
+    var ip: String? = nil
 }
 
 /// A container as stored in container.json; its state is derived from the shim's files.

@@ -22,7 +22,9 @@ struct Node {
         let imageStore = try ImageStore(root: settings.rootDir)
         let runtime = try LocalRuntime(LocalRuntime.Configuration(
             rootDir: settings.rootDir, runDir: settings.runDir, runtimePath: settings.runtime,
-            shimPath: settings.shim, images: ImageStoreProvider(store: imageStore)))
+            shimPath: settings.shim, images: ImageStoreProvider(store: imageStore),
+            cniConfDir: settings.cniConfDir,
+            cniBinDirs: settings.cniBinDir.split(separator: ":").map(String.init)))
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore), status: status, clock: clock,
             builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir),
