@@ -78,7 +78,7 @@ struct CNINetwork: Sendable {
         defer { input.close() }
         let out = try Spawn.run([path], env: environment(command, a), stdin: .fd(input.fd))
         guard out.status == 0 else {
-            throw SwkError(.system, "\(what): \(Self.errorText(out))")
+            throw SwkError(.system, "\(what): \(Self.errorText(status: out.status, stdout: out.stdout, stderr: out.stderr))")
         }
         return Array(out.stdout.utf8)
     }
@@ -114,13 +114,13 @@ struct CNINetwork: Sendable {
     }
 
     /// The plugin's error: `msg: details` of the CNI error object on stdout, else its raw output.
-    static func errorText(_ out: Spawn.Output) -> String {
-        if let error = try? JSONValue.parse(Array(out.stdout.utf8), "cni error"), let msg = error["msg"]?.string {
+    static func errorText(status: Int32, stdout: String, stderr: String) -> String {
+        if let error = try? JSONValue.parse(Array(stdout.utf8), "cni error"), let msg = error["msg"]?.string {
             let details = error["details"]?.string ?? ""
             return details.isEmpty ? msg : "\(msg): \(details)"
         }
-        let text = (out.stdout + out.stderr).split(separator: "\n").joined(separator: "; ")
-        return text.isEmpty ? "exited with status \(out.status)" : text
+        let text = (stdout + stderr).split(separator: "\n").joined(separator: "; ")
+        return text.isEmpty ? "exited with status \(status)" : text
     }
 }
 
