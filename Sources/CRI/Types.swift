@@ -110,9 +110,32 @@ public struct Mount: Sendable, Equatable, Hashable, Codable {
     public var containerPath: String
     public var hostPath: String
     public var readonly: Bool = false
+    /// swkube extension: the pod volume behind this mount, which the runtime checks (hostPath
+    /// `type`) or provisions per pod (emptyDir); `hostPath` is then ignored. In real CRI kubelet
+    /// prepares volumes itself; here the runtime owns the node's files.
+    public var volume: PodVolume?
+    /// swkube extension: a relative path inside the volume to mount instead of its root
+    /// (Kubernetes `subPath`); missing directories are created, escapes rejected.
+    public var subPath: String = ""
     public init(containerPath: String, hostPath: String, readonly: Bool = false) {
         self.containerPath = containerPath; self.hostPath = hostPath; self.readonly = readonly
     }
+}
+
+/// A pod volume, identified by its name within the pod (swkube extension, see `Mount.volume`).
+public struct PodVolume: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var source: PodVolumeSource
+    public init(name: String, source: PodVolumeSource) { self.name = name; self.source = source }
+}
+
+public enum PodVolumeSource: Sendable, Equatable, Hashable, Codable {
+    /// A path of the host, checked (or created) per Kubernetes' hostPath `type`
+    /// ("", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice).
+    case hostPath(path: String, type: String)
+    /// A directory per pod that lives as long as the sandbox; a tmpfs when `memory`, of
+    /// `sizeLimitBytes` when that is above 0.
+    case emptyDir(memory: Bool, sizeLimitBytes: Int64)
 }
 
 public struct LinuxContainerResources: Sendable, Equatable, Hashable, Codable {

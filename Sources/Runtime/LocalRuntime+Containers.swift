@@ -25,6 +25,13 @@ extension LocalRuntime {
             let args = ProcessSpec.arguments(image: image, command: container.command, args: container.args)
             guard !args.isEmpty else { throw SwkError(.invalidArgument, "no command: the image has no Entrypoint or Cmd and the container sets none") }
             let sandboxDir = layout.sandboxDir(podSandboxId)
+            let podDir = layout.podDir(Self.podKey(sandbox))
+            var mounts: [CRI.Mount] = []
+            for m in container.mounts {
+                var resolved = m
+                resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
+                mounts.append(resolved)
+            }
             let bundle = BundleConfig.make(.init(
                 args: args,
                 env: ProcessSpec.environment(image: image.env, config: container.envs, hostname: sandbox.hostname),
@@ -35,7 +42,7 @@ extension LocalRuntime {
                 sharedNamespaces: sandbox.namespaces,
                 cgroupsPath: "\(Self.podCgroup(sandbox))/\(id)",
                 resources: container.linux.resources,
-                mounts: container.mounts,
+                mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
                            ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")]))
             try JSONFile.write(bundle, to: "\(dir)/config.json")

@@ -135,6 +135,11 @@ public actor LocalRuntime: RuntimeService {
         try FS.removeTree(layout.sandboxDir(podSandboxId))
         Mounts.removePodCgroups(Self.podCgroup(record))
         sandboxes[podSandboxId] = nil
+        // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
+        let key = Self.podKey(record)
+        if !sandboxes.values.contains(where: { Self.podKey($0) == key }) {
+            try PodVolumes.remove(podDir: layout.podDir(key))
+        }
     }
 
     public func podSandboxStatus(_ podSandboxId: String) async throws -> PodSandboxStatus {
@@ -174,9 +179,14 @@ public actor LocalRuntime: RuntimeService {
     static func podCgroup(_ r: SandboxRecord) -> String {
         let parent = r.config.linux.cgroupParent
         if !parent.isEmpty { return parent.hasPrefix("/") ? parent : "/\(parent)" }
+        return "/swkube/\(podKey(r))"
+    }
+
+    /// The pod uid, or the sandbox id when the uid is unusable as a path element.
+    static func podKey(_ r: SandboxRecord) -> String {
         let uid = r.config.metadata.uid
         let usable = !uid.isEmpty && !uid.contains("/") && uid != "." && uid != ".."
-        return "/swkube/\(usable ? uid : r.id)"
+        return usable ? uid : r.id
     }
 
     static func hostsFile(hostname: String, hostNetwork: Bool) -> String {

@@ -14,6 +14,7 @@ import SwkSupport
 ///     <runDir>/containers/<id>/config.json      the OCI bundle (rootfs/ is the overlay mount)
 ///     <runDir>/containers/<id>/{pids,exit,shim.log,runtime.log}   written by swkube-shim
 ///     <rootDir>/containers/<id>/{upper,work}    the overlay's writable layer
+///     <rootDir>/pods/<pod uid>/volumes/…        pod volumes (see PodVolumes)
 struct RuntimeLayout: Sendable {
     let rootDir: String
     let runDir: String
@@ -23,6 +24,7 @@ struct RuntimeLayout: Sendable {
     func sandboxDir(_ id: String) -> String { "\(sandboxesDir)/\(id)" }
     func containerDir(_ id: String) -> String { "\(containersDir)/\(id)" }
     func layerDir(_ id: String) -> String { "\(rootDir)/containers/\(id)" }
+    func podDir(_ key: String) -> String { "\(rootDir)/pods/\(key)" }
 }
 
 /// A sandbox as stored in sandbox.json.
