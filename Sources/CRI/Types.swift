@@ -136,6 +136,17 @@ public enum PodVolumeSource: Sendable, Equatable, Hashable, Codable {
     /// A directory per pod that lives as long as the sandbox; a tmpfs when `memory`, of
     /// `sizeLimitBytes` when that is above 0.
     case emptyDir(memory: Bool, sizeLimitBytes: Int64)
+    /// Files projected from a ConfigMap or Secret of the manifest directory, (re)written when a
+    /// container mounting them is created; on a tmpfs when `memory` (secrets, as kubelet does).
+    case files([VolumeFile], memory: Bool)
+}
+
+/// One projected file: a relative path inside the volume, its bytes and permission bits.
+public struct VolumeFile: Sendable, Equatable, Hashable, Codable {
+    public var path: String
+    public var content: [UInt8]
+    public var mode: UInt32
+    public init(path: String, content: [UInt8], mode: UInt32) { self.path = path; self.content = content; self.mode = mode }
 }
 
 public struct LinuxContainerResources: Sendable, Equatable, Hashable, Codable {

@@ -49,7 +49,9 @@ extension LocalRuntime {
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"
             try FS.makeDirectories(FS.dirname(of: logPath))
-            let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: container, imageRef: image.id,
+            var stored = container
+            stored.mounts = PodVolumes.withoutContents(container.mounts)
+            let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: stored, imageRef: image.id,
                                          createdAt: config.clock.nowNanoseconds(), startedAt: 0,
                                          logPath: logPath, stopSignal: stopSignal)
             try JSONFile.write(record, to: "\(dir)/container.json")

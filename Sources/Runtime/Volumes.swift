@@ -5,12 +5,16 @@ import SwkSupport
 /// Pod volumes on the node, after kubelet's layout:
 ///
 ///     <rootDir>/pods/<pod uid>/volumes/kubernetes.io~empty-dir/<name>   (a tmpfs for medium Memory)
+///     <rootDir>/pods/<pod uid>/volumes/kubernetes.io~configmap/<name>
+///     <rootDir>/pods/<pod uid>/volumes/kubernetes.io~secret/<name>      (always a tmpfs)
 ///
 /// A volume is provisioned when the first container that mounts it is created, shared by the
 /// pod's later containers (and restarts), and removed with the pod's last sandbox. hostPath
 /// volumes are only checked (or created, for the `…OrCreate` types) where they are.
 enum PodVolumes {
     static let emptyDirKind = "kubernetes.io~empty-dir"
+    static let configMapKind = "kubernetes.io~configmap"
+    static let secretKind = "kubernetes.io~secret"
 
     /// The host path to bind for `mount`: its volume provisioned or checked, then `subPath`
     /// resolved inside it. A mount without a volume binds its `hostPath` as given.
@@ -24,6 +28,8 @@ enum PodVolumes {
                 root = path
             case .emptyDir(let memory, let sizeLimit):
                 root = try emptyDir("\(podDir)/volumes/\(emptyDirKind)/\(volume.name)", memory: memory, sizeLimit: sizeLimit)
+            case .files(let files, let memory):
+                root = try projected("\(podDir)/volumes/\(memory ? secretKind : configMapKind)/\(volume.name)", files, memory: memory)
             }
             return try subPath(mount.subPath, in: root)
         } catch {
@@ -33,11 +39,47 @@ enum PodVolumes {
 
     /// Unmounts the pod's tmpfs volumes and deletes its volume directories.
     static func remove(podDir: String) throws(SwkError) {
-        let dir = "\(podDir)/volumes/\(emptyDirKind)"
-        for name in FS.isDirectory(dir) ? try FS.list(dir) : [] {
-            try Mounts.unmount("\(dir)/\(name)")
+        for kind in [emptyDirKind, secretKind] {
+            let dir = "\(podDir)/volumes/\(kind)"
+            for name in FS.isDirectory(dir) ? try FS.list(dir) : [] {
+                try Mounts.unmount("\(dir)/\(name)")
+            }
         }
         try FS.removeTree(podDir)
+    }
+
+    /// `mounts` with projected file contents dropped, for records kept on disk: secret bytes
+    /// live only in their volume.
+    static func withoutContents(_ mounts: [CRI.Mount]) -> [CRI.Mount] {
+        mounts.map { m in
+            guard case .files(let files, let memory)? = m.volume?.source, let name = m.volume?.name else { return m }
+            var stripped = m
+            stripped.volume = PodVolume(name: name, source: .files(files.map { VolumeFile(path: $0.path, content: [], mode: $0.mode) }, memory: memory))
+            return stripped
+        }
+    }
+
+    /// A ConfigMap or Secret projection: each file written atomically with its mode (so a
+    /// container created later sees the current data), on a tmpfs for secrets.
+    static func projected(_ dir: String, _ files: [VolumeFile], memory: Bool) throws(SwkError) -> String {
+        try FS.makeDirectories(dir, mode: 0o755)
+        if memory, !isMountPoint(dir) {
+            guard mount("tmpfs", dir, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755") == 0 else {
+                throw .errno("mount tmpfs at \(dir)")
+            }
+        }
+        for file in files {
+            let parts = file.path.split(separator: "/")
+            guard !file.path.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+                throw SwkError(.invalidArgument, "file path \"\(file.path)\": must be a relative path without '..'")
+            }
+            let path = "\(dir)/\(parts.joined(separator: "/"))"
+            try FS.makeDirectories(FS.dirname(of: path), mode: 0o755)
+            try FS.writeAtomic(path, file.content, mode: 0o600)
+            // chmod: the mode must not be narrowed by our umask.
+            guard chmod(path, mode_t(file.mode & 0o7777)) == 0 else { throw .errno("chmod \(path)") }
+        }
+        return dir
     }
 
     /// Kubernetes' hostPath `type` checks (kubelet's hostPathTypeChecker); the `…OrCreate` types

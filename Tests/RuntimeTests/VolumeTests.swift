@@ -151,4 +151,28 @@ struct VolumeTests {
             #expect(!mountTable().contains(memDir))
         }
     }
+
+    @Test func configMapAndSecretFilesWithModesAndSecretsOnTmpfs() async throws {
+        try await Harness.with { h in
+            let config = h.sandboxConfig()
+            let sandbox = try await h.runtime.runPodSandbox(config)
+            let settings = PodVolumeSource.files([VolumeFile(path: "app.conf", content: Array("level=debug".utf8), mode: 0o644),
+                                                  VolumeFile(path: "nested/run.sh", content: Array("echo run".utf8), mode: 0o755)],
+                                                 memory: false)
+            let token = PodVolumeSource.files([VolumeFile(path: "token", content: Array("s3cret".utf8), mode: 0o400)], memory: true)
+            let (code, out) = try await run(h, sandbox, config, name: "reader", """
+                cat /etc/app/app.conf; echo; stat -c %a /etc/app/app.conf /etc/app/nested/run.sh /secrets/token
+                cat /secrets/token; echo; grep ' /secrets ' /proc/mounts | cut -d' ' -f3
+                """, mounts: [volumeMount("/etc/app", "settings", settings, readonly: true),
+                              volumeMount("/secrets", "token", token, readonly: true)])
+            #expect(code == 0)
+            #expect(out == ["level=debug", "644", "755", "400", "s3cret", "tmpfs"])
+            // The secret's bytes are in its volume only, not in the runtime's records.
+            let records = try FS.list("\(h.base)/run/containers").map { try FS.readString("\(h.base)/run/containers/\($0)/container.json") }
+            #expect(!records.isEmpty)
+            #expect(!records.contains { $0.contains("115,51,99") || $0.contains("s3cret") })
+            try await h.runtime.removePodSandbox(sandbox)
+            #expect(!mountTable().contains("\(h.base)/lib/pods"))
+        }
+    }
 }
