@@ -124,7 +124,15 @@ extension NodeController {
             try? await runtime.removeContainer(old.id)
         }
         // 4c: create and start.
-        let config = builder.containerConfig(for: container, in: pod, restartCount: restartCount)
+        let config: ContainerConfig
+        do {
+            config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount,
+                                                 objects: desired[uid]?.objects ?? .init())
+        } catch {
+            failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
+            await recordEvent(pod, "Warning", "FailedMount", "\(error)")
+            return
+        }
         let id: String
         do {
             id = try await runtime.createContainer(sandboxID, config, sandboxConfig)
