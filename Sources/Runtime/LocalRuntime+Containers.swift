@@ -67,8 +67,10 @@ extension LocalRuntime {
     /// Runs `swkube-shim`; it returns once the OCI runtime's `create` succeeded or failed.
     private func launchShim(id: String, logPath: String) throws(SwkError) {
         let dir = layout.containerDir(id)
-        let out = try Spawn.run([config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
-                                 "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir])
+        var argv = [config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
+                    "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir]
+        if config.logMaxSize > 0 { argv += ["--log-max-size", String(config.logMaxSize), "--log-max-files", String(config.logMaxFiles)] }
+        let out = try Spawn.run(argv)
         guard out.status == 0 else {
             let said = (out.stderr + out.stdout).split(separator: "\n").joined(separator: "; ")
             throw SwkError(.system, said.isEmpty ? "swkube-shim exited with status \(out.status)" : said)

@@ -31,6 +31,10 @@ public actor LocalRuntime: RuntimeService {
         public var cniConfDir: String?
         /// Where CNI plugin binaries are looked up, in order (`/usr/lib/cni`, `/opt/cni/bin`).
         public var cniBinDirs: [String]
+        /// Container logs rotate at this many bytes (kubelet's containerLogMaxSize; 0: never)…
+        public var logMaxSize: Int64 = 0
+        /// …keeping this many files, the current one included (containerLogMaxFiles).
+        public var logMaxFiles: Int = 5
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
                     images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
