@@ -233,6 +233,16 @@ public struct ContainerFilter: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+/// CRI `ExecSyncResponse`.
+public struct ExecSyncResponse: Sendable, Equatable, Hashable, Codable {
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var exitCode: Int32
+    public init(stdout: [UInt8], stderr: [UInt8], exitCode: Int32) {
+        self.stdout = stdout; self.stderr = stderr; self.exitCode = exitCode
+    }
+}
+
 /// CRI `Image`.
 public struct Image: Sendable, Equatable, Hashable, Codable {
     /// The image id: the digest of its config (`sha256:…`).

@@ -91,6 +91,11 @@ actor FakeRuntime: RuntimeService, ImageService {
         if containers[id]?.state == .running { exit(id, code: 143) }
     }
 
+    func execSync(_ id: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
+        calls.append("execSync \(containers[id]?.metadata.name ?? id) \(cmd.joined(separator: " ")) timeout=\(timeout)")
+        return ExecSyncResponse(stdout: [], stderr: [], exitCode: 0)
+    }
+
     func removeContainer(_ id: String) async throws {
         calls.append("removeContainer \(containers[id]?.metadata.name ?? id)")
         containers[id] = nil
