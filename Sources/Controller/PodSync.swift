@@ -69,14 +69,14 @@ extension NodeController {
         // Step 1: kill the whole pod when its sandbox is gone, changed or not ready.
         if actions.killPod {
             await recordEvent(pod, "Normal", "SandboxChanged", "pod sandbox changed, it will be killed and re-created")
-            await killAll(observed, grace: pod.spec.terminationGracePeriodSeconds)
+            await killAll(observed, grace: pod.spec.terminationGracePeriodSeconds, pod: pod)
         }
 
         // Step 2: kill containers that changed or left the spec.
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
-            let name = observed.containers.first { $0.id == id }?.metadata.name ?? id
-            await recordEvent(pod, "Normal", "Killing", "Stopping container \(name): \(reason)")
-            await stopAndRemove(id, grace: pod.spec.terminationGracePeriodSeconds)
+            let container = observed.containers.first { $0.id == id }
+            await recordEvent(pod, "Normal", "Killing", "Stopping container \(container?.metadata.name ?? id): \(reason)")
+            await stopAndRemove(id, container, grace: pod.spec.terminationGracePeriodSeconds, pod: pod)
         }
 
         // Step 3: create the sandbox.
@@ -169,10 +169,10 @@ extension NodeController {
     }
 
     /// Stops every container (with the grace period) and removes every sandbox of the pod.
-    private func killAll(_ observed: ObservedPod, grace: Int64) async {
+    private func killAll(_ observed: ObservedPod, grace: Int64, pod: Pod?) async {
         await withTaskGroup(of: Void.self) { group in
             for container in observed.containers {
-                group.addTask { await self.stopAndRemove(container.id, grace: grace) }
+                group.addTask { await self.stopAndRemove(container.id, container, grace: grace, pod: pod) }
             }
         }
         for sandbox in observed.sandboxes {
@@ -185,9 +185,11 @@ extension NodeController {
         }
     }
 
-    private func stopAndRemove(_ id: String, grace: Int64) async {
+    /// preStop hook (when `container` has one), then stop within what is left of `grace`, remove.
+    private func stopAndRemove(_ id: String, _ container: ContainerStatus?, grace: Int64, pod: Pod?) async {
+        let timeout = if let container { await runPreStop(container, grace: grace, pod: pod) } else { grace }
         do {
-            try await runtime.stopContainer(id, timeout: grace)
+            try await runtime.stopContainer(id, timeout: timeout)
             try await runtime.removeContainer(id)
         } catch {
             logger.error("stop container \(id): \(error)")
@@ -201,7 +203,7 @@ extension NodeController {
                 Int64($0.annotations[SwkubeAnnotations.terminationGracePeriod] ?? "")
             }.max() ?? 30
             logger.info("removing pod \(uid): its manifest is gone")
-            await killAll(observed, grace: grace)
+            await killAll(observed, grace: grace, pod: nil)
         }
         backoff.forget(podUID: uid)
         failures[uid] = nil

@@ -51,6 +51,7 @@ public struct RuntimeConfigBuilder: Sendable {
         config.annotations[KubeLabels.containerHash] = container.specHash
         config.annotations[KubeLabels.restartCount] = String(restartCount)
         config.annotations[SwkubeAnnotations.terminationGracePeriod] = String(pod.spec.terminationGracePeriodSeconds)
+        config.annotations[SwkubeAnnotations.preStopHandler] = PreStopHook.annotation(for: container)
         config.logPath = "\(container.name)/\(restartCount).log"
         config.mounts = try VolumeMounts.mounts(for: container, in: pod, objects: objects)
         if let memory = container.resources.memoryLimitBytes {
@@ -80,6 +81,8 @@ public enum SwkubeAnnotations {
     public static let sandboxHash = "io.swkube.sandbox.hash"
     /// On a container: the pod's grace period, for stops that outlive the manifest.
     public static let terminationGracePeriod = "io.kubernetes.pod.terminationGracePeriod"
+    /// On a container: its preStop handler as JSON (kubelet's annotation), run before a stop.
+    public static let preStopHandler = "io.kubernetes.container.preStopHandler"
 }
 
 /// A stable hash of the pod-level fields whose change needs a new sandbox (namespaces, hostname,

@@ -93,8 +93,13 @@ actor FakeRuntime: RuntimeService, ImageService {
 
     func execSync(_ id: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
         calls.append("execSync \(containers[id]?.metadata.name ?? id) \(cmd.joined(separator: " ")) timeout=\(timeout)")
-        return ExecSyncResponse(stdout: [], stderr: [], exitCode: 0)
+        return ExecSyncResponse(stdout: [], stderr: Array(execStderr.utf8), exitCode: execExitCode)
     }
+
+    /// What the next execSync calls answer.
+    private var execExitCode: Int32 = 0
+    private var execStderr = ""
+    func answerExec(code: Int32, stderr: String) { execExitCode = code; execStderr = stderr }
 
     func removeContainer(_ id: String) async throws {
         calls.append("removeContainer \(containers[id]?.metadata.name ?? id)")
