@@ -18,7 +18,12 @@ extension LocalRuntime {
         let file = "\(layout.sandboxDir(id))/network.json"
         try JSONFile.write(SandboxNetwork(config: list.document, result: nil), to: file)
         let network = CNINetwork(list: list, binDirs: config.cniBinDirs)
-        let result = try network.add(attachment(id, sandbox, netns: netns))
+        let result: JSONValue
+        do { result = try network.add(attachment(id, sandbox, netns: netns)) } catch {
+            // add() already gave DEL to the plugins it ran; nothing is left to tear down.
+            try? FS.removeTree(file)
+            throw error
+        }
         try JSONFile.write(SandboxNetwork(config: list.document, result: result), to: file)
         return CNINetwork.podIP(result)
     }

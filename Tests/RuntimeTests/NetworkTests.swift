@@ -110,8 +110,22 @@ struct NetworkTests {
         }
     }
 
+    @Test func aRestartedRuntimeKeepsThePodIPAndDetachesWithTheSavedConfig() async throws {
+        try await TestNetwork.with { h, net in
+            let id = try await h.runtime.runPodSandbox(h.sandboxConfig())
+            let ip = try await h.runtime.podSandboxStatus(id).network.ip
+            // The conf dir changes meanwhile: DEL must still use the plugins ADD used.
+            try FS.removeTree(net.confPath)
+            let second = try h.reopened()
+            #expect(try await second.runtime.podSandboxStatus(id).network.ip == ip)
+            try await second.runtime.stopPodSandbox(id)
+            #expect(net.leases().isEmpty)
+            #expect(net.bridgePorts().isEmpty)
+        }
+    }
+
     @Test func aHostPortAnswersOnLocalhost() async throws {
-        try await TestNetwork.with { h, _ in
+        try await TestNetwork.with { h, net in
             let hostPort = Int32.random(in: 30000...39999)
             var config = h.sandboxConfig(name: "web")
             config.portMappings = [PortMapping(containerPort: 8080, hostPort: hostPort)]
@@ -127,6 +141,9 @@ struct NetworkTests {
             }
             #expect(answered)
             #expect(body == "via-hostport\n")
+            // How 127.0.0.1 works: portmap (SNAT on by default) DNATs locally generated traffic and
+            // lets the bridge route it from 127/8, as CRI runtimes rely on.
+            #expect(try FS.readString("/proc/sys/net/ipv4/conf/\(net.bridge)/route_localnet") == "1\n")
             try await h.runtime.stopPodSandbox(sandbox)
             let after = try Spawn.run(["/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(hostPort)/index.html"])
             #expect(after.status != 0)
