@@ -86,4 +86,46 @@ struct PodNetworkEndToEndTests {
         let ports = try Spawn.run(["/usr/sbin/ip", "-o", "link", "show", "master", node.bridge]).stdout
         #expect(ports.isEmpty, "veths left on \(node.bridge): \(ports)")
     }
+
+    @Test func aMissingPluginOrHostPathIsThePodsReasonAndLeavesNothing() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        // The node's network gains a plugin that is not installed.
+        let conf = "\(node.cniConfDir)/10-e2e.conflist"
+        let text = try FS.readString(conf)
+        try FS.writeAtomic(conf, text.replacingOccurrences(of: #"{"type": "portmap""#, with: #"{"type": "no-such-cni-plugin"}, {"type": "portmap""#))
+        try node.start()
+        try node.write("net.yaml", NodeEndToEndTests.podYAML("net", script: "exec sleep 1000"))
+        try node.write("vol.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: vol}
+            spec:
+              hostNetwork: true
+              containers:
+                - name: main
+                  image: localhost/swkube-demo:1.0
+                  command: ["sleep", "1000"]
+                  volumeMounts: [{name: data, mountPath: /data}]
+              volumes: [{name: data, hostPath: {path: \(node.dir)/missing, type: Directory}}]
+
+            """)
+        #expect(try waitUntil(seconds: 30) {
+            let events = try node.kubectl(["get", "events"]).stdout
+            return events.contains("plugin \"no-such-cni-plugin\" not found") && events.contains("\(node.dir)/missing: does not exist")
+        }, "\(node.daemonLog)")
+        #expect(try node.status("net") == "ContainerCreating")
+        #expect(try node.status("vol") == "CreateContainerError")
+        // The failed sandbox left no namespace mount and no veth; the failed container no rootfs.
+        #expect(mounts(under: "\(node.run)/sandboxes").count == 1, "only vol's ipc namespace: \(mounts(under: node.run))")
+        #expect(mounts(under: "\(node.run)/containers").isEmpty)
+        let ports = try Spawn.run(["/usr/sbin/ip", "-o", "link", "show", "master", node.bridge]).stdout
+        #expect(ports.isEmpty, "\(ports)")
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
 }
