@@ -23,8 +23,10 @@ public protocol RuntimeService: Sendable {
     func removeContainer(_ containerId: String) async throws
     func listContainers(_ filter: ContainerFilter?) async throws -> [Container]
     func containerStatus(_ containerId: String) async throws -> ContainerStatus
-    /// Runs `cmd` in the running container and waits up to `timeout` seconds (probes, hooks).
-    func execSync(_ containerId: String, cmd: [String], timeout: Int64) async throws -> ExecSyncResponse
+    /// Runs `cmd` in the running container and waits for it, at most `timeout` seconds (0: no
+    /// limit; a command still running then is killed and the call fails) — CRI ExecSync, which
+    /// probes and preStop exec hooks use.
+    func execSync(_ containerId: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse
 }
 
 /// The image half of CRI v1 (`ImageService` in api.proto).

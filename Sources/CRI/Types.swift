@@ -113,9 +113,43 @@ public struct Mount: Sendable, Equatable, Hashable, Codable {
     public var containerPath: String
     public var hostPath: String
     public var readonly: Bool = false
+    /// swkube extension: the pod volume behind this mount, which the runtime checks (hostPath
+    /// `type`) or provisions per pod (emptyDir); `hostPath` is then ignored. In real CRI kubelet
+    /// prepares volumes itself; here the runtime owns the node's files.
+    public var volume: PodVolume?
+    /// swkube extension: a relative path inside the volume to mount instead of its root
+    /// (Kubernetes `subPath`); missing directories are created, escapes rejected.
+    public var subPath: String = ""
     public init(containerPath: String, hostPath: String, readonly: Bool = false) {
         self.containerPath = containerPath; self.hostPath = hostPath; self.readonly = readonly
     }
+}
+
+/// A pod volume, identified by its name within the pod (swkube extension, see `Mount.volume`).
+public struct PodVolume: Sendable, Equatable, Hashable, Codable {
+    public var name: String
+    public var source: PodVolumeSource
+    public init(name: String, source: PodVolumeSource) { self.name = name; self.source = source }
+}
+
+public enum PodVolumeSource: Sendable, Equatable, Hashable, Codable {
+    /// A path of the host, checked (or created) per Kubernetes' hostPath `type`
+    /// ("", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice).
+    case hostPath(path: String, type: String)
+    /// A directory per pod that lives as long as the sandbox; a tmpfs when `memory`, of
+    /// `sizeLimitBytes` when that is above 0.
+    case emptyDir(memory: Bool, sizeLimitBytes: Int64)
+    /// Files projected from a ConfigMap or Secret of the manifest directory, (re)written when a
+    /// container mounting them is created; on a tmpfs when `memory` (secrets, as kubelet does).
+    case files([VolumeFile], memory: Bool)
+}
+
+/// One projected file: a relative path inside the volume, its bytes and permission bits.
+public struct VolumeFile: Sendable, Equatable, Hashable, Codable {
+    public var path: String
+    public var content: [UInt8]
+    public var mode: UInt32
+    public init(path: String, content: [UInt8], mode: UInt32) { self.path = path; self.content = content; self.mode = mode }
 }
 
 public struct LinuxContainerResources: Sendable, Equatable, Hashable, Codable {
@@ -202,6 +236,16 @@ public struct ContainerFilter: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+/// CRI `ExecSyncResponse`.
+public struct ExecSyncResponse: Sendable, Equatable, Hashable, Codable {
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var exitCode: Int32
+    public init(stdout: [UInt8], stderr: [UInt8], exitCode: Int32) {
+        self.stdout = stdout; self.stderr = stderr; self.exitCode = exitCode
+    }
+}
+
 /// CRI `Image`.
 public struct Image: Sendable, Equatable, Hashable, Codable {
     /// The image id: the digest of its config (`sha256:…`).
@@ -233,16 +277,4 @@ public enum KubeLabels {
     public static let containerHash = "io.kubernetes.container.hash"
     /// Annotation: how many times this container was restarted before this instance.
     public static let restartCount = "io.kubernetes.container.restartCount"
-}
-
-/// CRI `ExecSyncResponse`.
-public struct ExecSyncResponse: Sendable, Equatable, Hashable, Codable {
-    public var stdout: String
-    public var stderr: String
-    public var exitCode: Int32
-    /// Not in CRI: the command was killed at the timeout.
-    public var timedOut: Bool = false
-    public init(stdout: String, stderr: String, exitCode: Int32) {
-        self.stdout = stdout; self.stderr = stderr; self.exitCode = exitCode
-    }
 }

@@ -46,11 +46,11 @@ public struct HandlerRunner: Sendable {
         let timeout = max(1, Int64(timeoutSeconds))
         if let exec = handler.exec {
             do {
-                let response = try await runtime.execSync(target.containerID, cmd: exec.command, timeout: timeout)
-                if response.timedOut { return .failed("command timed out after \(timeout)s") }
+                let response = try await runtime.execSync(target.containerID, exec.command, timeout: timeout)
                 if response.exitCode == 0 { return .ok }
-                let output = (response.stdout + response.stderr).split(separator: "\n").last.map(String.init) ?? ""
-                return .failed("command \(exec.command) exited with \(response.exitCode)\(output.isEmpty ? "" : ": \(output)")")
+                let said = String(decoding: response.stderr + response.stdout, as: UTF8.self)
+                let output = said.split(separator: "\n").last.map(String.init) ?? ""
+                return .failed("command \(exec.command) exited with status \(response.exitCode)\(output.isEmpty ? "" : ": \(output)")")
             } catch {
                 return .failed("exec failed: \(error)")
             }

@@ -21,23 +21,25 @@ extension NodeController {
         }
     }
 
-    /// Stops one container instance: its preStop hook (when the pod spec is known and the
-    /// container runs), then the runtime's stop signal with the rest of the grace period.
+    /// Stops one container instance: its preStop hook (kept on the container as an annotation, so
+    /// it runs even when the manifest is gone), then the runtime's stop signal with the rest of
+    /// the grace period.
     func stop(_ instance: ContainerStatus, of pod: Pod?, sandbox: PodSandboxStatus?, grace: Int64) async {
         var remaining = grace
-        if instance.state == .running, let pod,
-           let container = (pod.spec.initContainers + pod.spec.containers).first(where: { $0.name == instance.metadata.name }),
-           let hook = container.lifecycle?.preStop {
+        if instance.state == .running, let hook = PreStopHook.handler(instance) {
             let started = clock.now()
+            let ports = pod.flatMap { p in (p.spec.initContainers + p.spec.containers).first { $0.name == instance.metadata.name } }?.ports ?? []
             let target = HandlerTarget(containerID: instance.id, podIP: sandbox?.network.ip ?? "",
-                                       netnsPath: sandbox?.netnsPath ?? "", hostNetwork: pod.spec.hostNetwork,
-                                       ports: container.ports)
+                                       netnsPath: sandbox?.netnsPath ?? "", hostNetwork: pod?.spec.hostNetwork ?? false,
+                                       ports: ports)
             let result = await HandlerRunner(runtime: runtime, clock: clock)
                 .run(hook, timeoutSeconds: Int32(clamping: grace), target: target)
             if !result.success {
-                await recordEvent(pod, "Warning", "FailedPreStopHook", "PreStopHook failed: \(result.message)")
+                let message = "PreStopHook failed for container \(instance.metadata.name): \(result.message)"
+                logger.warning("\(message)")
+                if let pod { await recordEvent(pod, "Warning", "FailedPreStopHook", message) }
             }
-            remaining = max(2, grace - (clock.now() - started) / nanosPerSecond)
+            remaining = max(PreStopHook.minimumGrace, grace - (clock.now() - started) / nanosPerSecond)
         }
         do {
             try await runtime.stopContainer(instance.id, timeout: remaining)

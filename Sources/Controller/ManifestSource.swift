@@ -10,11 +10,14 @@ public struct DesiredPod: Sendable, Equatable {
     public var file: String
     /// The pod as JSON (sorted keys), stored for `-o yaml|json` and describe.
     public var specJSON: String
+    /// The ConfigMaps and Secrets of the directory that the pod's volumes name.
+    public var objects: PodConfigObjects
 
-    public init(pod: Pod, file: String, specJSON: String) {
+    public init(pod: Pod, file: String, specJSON: String, objects: PodConfigObjects = .init()) {
         self.pod = pod
         self.file = file
         self.specJSON = specJSON
+        self.objects = objects
     }
 }
 
@@ -136,9 +139,17 @@ public actor ManifestSource {
     /// Gives each pod to its file, rejecting a second declaration of the same namespace/name.
     private func assignPods(_ state: inout DesiredState, now: Int64) {
         var declared: [(key: String, pod: Pod, file: String)] = []
+        // ConfigMaps and Secrets by namespace/name; the first file by name declaring one wins.
+        var configMaps: [String: ConfigMap] = [:], secrets: [String: Secret] = [:]
         for (path, cached) in cache.sorted(by: { $0.key < $1.key }) {
             for pod in cached.lastGood {
                 declared.append(("\(pod.metadata.namespace)/\(pod.metadata.name)", pod, path))
+            }
+            for cm in cached.parsed.configMaps where configMaps["\(cm.metadata.namespace)/\(cm.metadata.name)"] == nil {
+                configMaps["\(cm.metadata.namespace)/\(cm.metadata.name)"] = cm
+            }
+            for secret in cached.parsed.secrets where secrets["\(secret.metadata.namespace)/\(secret.metadata.name)"] == nil {
+                secrets["\(secret.metadata.namespace)/\(secret.metadata.name)"] = secret
             }
         }
         // A file keeps the pods it already owned, so a newcomer never steals a running pod;
@@ -157,7 +168,12 @@ public actor ManifestSource {
                 continue
             }
             let json = (try? encoder.encode(pod)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            state.pods[pod.metadata.uid] = DesiredPod(pod: pod, file: file, specJSON: json)
+            var objects = PodConfigObjects()
+            for volume in pod.spec.volumes {
+                if let name = volume.configMap?.name { objects.configMaps[name] = configMaps["\(pod.metadata.namespace)/\(name)"] }
+                if let name = volume.secret?.secretName { objects.secrets[name] = secrets["\(pod.metadata.namespace)/\(name)"] }
+            }
+            state.pods[pod.metadata.uid] = DesiredPod(pod: pod, file: file, specJSON: json, objects: objects)
         }
     }
 }

@@ -18,8 +18,6 @@ public actor NodeController {
     let logger: Logger
 
     var desired: [String: DesiredPod] = [:]
-    /// Pods whose manifest went away, kept until they are torn down (for their preStop hooks).
-    var departing: [String: Pod] = [:]
     /// No pod is synced before the first manifest snapshot: until then every running pod would
     /// look like an orphan of a deleted manifest.
     var hasDesiredState = false
@@ -69,8 +67,7 @@ public actor NodeController {
             }
             schedule(uid)
         }
-        for (uid, gone) in old where state.pods[uid] == nil {
-            departing[uid] = gone.pod
+        for uid in old.keys where state.pods[uid] == nil {
             schedule(uid)
         }
     }

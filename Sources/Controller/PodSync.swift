@@ -139,7 +139,8 @@ extension NodeController {
             let podIP = (try? await runtime.podSandboxStatus(sandboxID))?.network.ip ?? ""
             let config: ContainerConfig
             do {
-                config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP)
+                config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP,
+                                                     objects: desired[uid]?.objects ?? .init())
             } catch {
                 failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
                 await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
@@ -212,9 +213,8 @@ extension NodeController {
                 Int64($0.annotations[SwkubeAnnotations.terminationGracePeriod] ?? "")
             }.max() ?? 30
             logger.info("removing pod \(uid): its manifest is gone")
-            await killAll(observed, pod: departing[uid], grace: grace)
+            await killAll(observed, pod: nil, grace: grace)
         }
-        departing[uid] = nil
         stopProbeWorkers(uid)
         backoff.forget(podUID: uid)
         failures[uid] = nil

@@ -38,8 +38,11 @@ public struct RuntimeConfigBuilder: Sendable {
         return config
     }
 
+    /// Throws kubelet's CreateContainerConfigError cases: a variable that cannot be resolved, or a
+    /// volume that cannot be provided from the manifest directory (a missing ConfigMap, Secret or
+    /// key that is not optional).
     public func containerConfig(for container: KubeAPI.Container, in pod: Pod, restartCount: Int32,
-                                podIP: String = "") throws(SwkError) -> ContainerConfig {
+                                podIP: String = "", objects: PodConfigObjects = .init()) throws(SwkError) -> ContainerConfig {
         var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
                                      image: ImageSpec(image: container.image))
         config.envs = try environment.environment(for: container, in: pod, podIP: podIP)
@@ -52,7 +55,9 @@ public struct RuntimeConfigBuilder: Sendable {
         config.annotations[KubeLabels.containerHash] = container.specHash
         config.annotations[KubeLabels.restartCount] = String(restartCount)
         config.annotations[SwkubeAnnotations.terminationGracePeriod] = String(pod.spec.terminationGracePeriodSeconds)
+        config.annotations[SwkubeAnnotations.preStopHandler] = PreStopHook.annotation(for: container)
         config.logPath = "\(container.name)/\(restartCount).log"
+        config.mounts = try VolumeMounts.mounts(for: container, in: pod, objects: objects)
         if let memory = container.resources.memoryLimitBytes {
             config.linux.resources.memoryLimitInBytes = memory
         }
@@ -80,6 +85,8 @@ public enum SwkubeAnnotations {
     public static let sandboxHash = "io.swkube.sandbox.hash"
     /// On a container: the pod's grace period, for stops that outlive the manifest.
     public static let terminationGracePeriod = "io.kubernetes.pod.terminationGracePeriod"
+    /// On a container: its preStop handler as JSON (kubelet's annotation), run before a stop.
+    public static let preStopHandler = "io.kubernetes.container.preStopHandler"
 }
 
 /// A stable hash of the pod-level fields whose change needs a new sandbox: namespaces, hostname,
@@ -108,5 +115,91 @@ public enum SandboxHash {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+}
+
+
+/// The ConfigMaps and Secrets of a pod's namespace, by name, that its volumes reference.
+public struct PodConfigObjects: Sendable, Equatable {
+    public var configMaps: [String: ConfigMap] = [:]
+    public var secrets: [String: Secret] = [:]
+    public init(configMaps: [String: ConfigMap] = [:], secrets: [String: Secret] = [:]) {
+        self.configMaps = configMaps; self.secrets = secrets
+    }
+}
+
+/// Pod volumes + a container's volumeMounts → CRI mounts whose `volume` the runtime provisions
+/// (pure: no file is touched here). ConfigMap and Secret projections follow kubelet's payload
+/// rules: every key (or the listed `items`), `defaultMode` unless an item sets `mode`; both are
+/// mounted read-only, as kubelet does.
+public enum VolumeMounts {
+    public static func mounts(for container: KubeAPI.Container, in pod: Pod, objects: PodConfigObjects) throws(SwkError) -> [CRI.Mount] {
+        var result: [CRI.Mount] = []
+        for vm in container.volumeMounts {
+            guard let volume = pod.spec.volumes.first(where: { $0.name == vm.name }) else {
+                throw SwkError(.invalidArgument, "volumeMount \(vm.name) of container \(container.name): the pod has no volume of that name")
+            }
+            var mount = CRI.Mount(containerPath: vm.mountPath, hostPath: "", readonly: vm.readOnly)
+            mount.subPath = vm.subPath ?? ""
+            let source: PodVolumeSource
+            do { source = try Self.source(of: volume, namespace: pod.metadata.namespace, objects: objects) } catch {
+                throw error.context("volume \(volume.name)")
+            }
+            switch source {
+            case .hostPath(let path, _): mount.hostPath = path
+            case .files: mount.readonly = true
+            case .emptyDir: break
+            }
+            mount.volume = PodVolume(name: volume.name, source: source)
+            result.append(mount)
+        }
+        return result
+    }
+
+    static func source(of v: Volume, namespace: String, objects: PodConfigObjects) throws(SwkError) -> PodVolumeSource {
+        if let hostPath = v.hostPath {
+            return .hostPath(path: hostPath.path, type: hostPath.type ?? "")
+        }
+        if let emptyDir = v.emptyDir {
+            return .emptyDir(memory: emptyDir.medium == "Memory", sizeLimitBytes: emptyDir.sizeLimit?.value ?? 0)
+        }
+        if let ref = v.configMap {
+            guard let cm = objects.configMaps[ref.name] else {
+                if ref.optional == true { return .files([], memory: false) }
+                throw SwkError(.notFound, "configmap \"\(ref.name)\" not found in namespace \(namespace)")
+            }
+            var data = cm.binaryData
+            for (key, value) in cm.data { data[key] = Array(value.utf8) }
+            return .files(try project(data, items: ref.items, defaultMode: ref.defaultMode, optional: ref.optional == true,
+                                      what: "configmap \"\(ref.name)\""), memory: false)
+        }
+        if let ref = v.secret {
+            guard let secret = objects.secrets[ref.secretName] else {
+                if ref.optional == true { return .files([], memory: true) }
+                throw SwkError(.notFound, "secret \"\(ref.secretName)\" not found in namespace \(namespace)")
+            }
+            return .files(try project(secret.data, items: ref.items, defaultMode: ref.defaultMode, optional: ref.optional == true,
+                                      what: "secret \"\(ref.secretName)\""), memory: true)
+        }
+        throw SwkError(.invalidArgument, "no volume source")
+    }
+
+    /// kubelet's MakePayload: all keys as files named after them, or only `items` at their paths.
+    static func project(_ data: [String: [UInt8]], items: [KeyToPath], defaultMode: Int32, optional: Bool,
+                        what: String) throws(SwkError) -> [VolumeFile] {
+        let mode = UInt32(truncatingIfNeeded: defaultMode) & 0o777
+        if items.isEmpty {
+            return data.keys.sorted().compactMap { key in data[key].map { VolumeFile(path: key, content: $0, mode: mode) } }
+        }
+        var files: [VolumeFile] = []
+        for item in items {
+            guard let content = data[item.key] else {
+                if optional { continue }
+                throw SwkError(.notFound, "\(what) has no key \"\(item.key)\"")
+            }
+            files.append(VolumeFile(path: item.path, content: content,
+                                    mode: item.mode.map { UInt32(truncatingIfNeeded: $0) & 0o777 } ?? mode))
+        }
+        return files
     }
 }

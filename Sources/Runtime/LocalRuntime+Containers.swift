@@ -25,6 +25,13 @@ extension LocalRuntime {
             let args = ProcessSpec.arguments(image: image, command: container.command, args: container.args)
             guard !args.isEmpty else { throw SwkError(.invalidArgument, "no command: the image has no Entrypoint or Cmd and the container sets none") }
             let sandboxDir = layout.sandboxDir(podSandboxId)
+            let podDir = layout.podDir(Self.podKey(sandbox))
+            var mounts: [CRI.Mount] = []
+            for m in container.mounts {
+                var resolved = m
+                resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
+                mounts.append(resolved)
+            }
             let bundle = BundleConfig.make(.init(
                 args: args,
                 env: ProcessSpec.environment(image: image.env, config: container.envs, hostname: sandbox.hostname),
@@ -35,14 +42,16 @@ extension LocalRuntime {
                 sharedNamespaces: sandbox.namespaces,
                 cgroupsPath: "\(Self.podCgroup(sandbox))/\(id)",
                 resources: container.linux.resources,
-                mounts: container.mounts,
+                mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
                            ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")]))
             try JSONFile.write(bundle, to: "\(dir)/config.json")
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"
             try FS.makeDirectories(FS.dirname(of: logPath))
-            let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: container, imageRef: image.id,
+            var stored = container
+            stored.mounts = PodVolumes.withoutContents(container.mounts)
+            let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: stored, imageRef: image.id,
                                          createdAt: config.clock.nowNanoseconds(), startedAt: 0,
                                          logPath: logPath, stopSignal: stopSignal)
             try JSONFile.write(record, to: "\(dir)/container.json")
@@ -58,8 +67,10 @@ extension LocalRuntime {
     /// Runs `swkube-shim`; it returns once the OCI runtime's `create` succeeded or failed.
     private func launchShim(id: String, logPath: String) throws(SwkError) {
         let dir = layout.containerDir(id)
-        let out = try Spawn.run([config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
-                                 "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir])
+        var argv = [config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
+                    "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir]
+        if config.logMaxSize > 0 { argv += ["--log-max-size", String(config.logMaxSize), "--log-max-files", String(config.logMaxFiles)] }
+        let out = try Spawn.run(argv)
         guard out.status == 0 else {
             let said = (out.stderr + out.stdout).split(separator: "\n").joined(separator: "; ")
             throw SwkError(.system, said.isEmpty ? "swkube-shim exited with status \(out.status)" : said)

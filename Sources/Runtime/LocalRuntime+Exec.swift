@@ -1,18 +1,72 @@
 import CRI
+import Glibc
 import SwkSupport
 
 extension LocalRuntime {
-    /// ExecSync through the OCI runtime's `exec` (joins the container's namespaces and cgroup).
-    public func execSync(_ containerId: String, cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
-        guard !cmd.isEmpty else { throw SwkError(.invalidArgument, "exec in container \(containerId): empty command") }
-        let status = try await containerStatus(containerId)
-        guard status.state == .running else {
-            throw SwkError(.failedPrecondition, "exec in container \(containerId): container is not running")
+    /// `RUNTIME exec --pid-file P ID CMD…`: the process gets the container's env, cwd and user
+    /// from its config.json (as `runc exec` gives them). The actor is not blocked while the
+    /// command runs: the wait polls and sleeps, so other calls go on meanwhile.
+    public func execSync(_ containerId: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
+        let what = "exec \(cmd.first.map { "\"\($0)\"" } ?? "") in container \(containerId)"
+        guard let record = containers[containerId] else { throw SwkError(.notFound, "\(what): no such container") }
+        guard !cmd.isEmpty else { throw SwkError(.invalidArgument, "\(what): empty command") }
+        let dir = layout.containerDir(containerId)
+        guard record.startedAt != 0, case .alive = ShimFiles.observe(dir) else {
+            throw SwkError(.failedPrecondition, "\(what): the container is not running")
         }
-        let argv = [config.runtimePath, "--root", config.runtimeRoot, "exec", containerId] + cmd
-        let (out, timedOut) = try await Spawn.run(argv, timeout: max(1, timeout) * 1_000_000_000)
-        var response = ExecSyncResponse(stdout: out.stdout, stderr: out.stderr, exitCode: out.status)
-        response.timedOut = timedOut
-        return response
+        let execDir = "\(dir)/exec-\(try RuntimeIDs.make().prefix(12))"
+        try FS.makeDirectories(execDir, mode: 0o700)
+        defer { try? FS.removeTree(execDir) }
+        let out = try CaptureFile("\(execDir)/stdout"), err = try CaptureFile("\(execDir)/stderr")
+        defer { out.close(); err.close() }
+        let pidFile = "\(execDir)/pid"
+        let pid = try Spawn.start([config.runtimePath, "--root", config.runtimeRoot, "exec", "--pid-file", pidFile, containerId] + cmd,
+                                  stdin: .null, stdout: .fd(out.fd), stderr: .fd(err.fd))
+        let deadline = timeout > 0 ? ContinuousClock.now + .seconds(timeout) : nil
+        var pause = Duration.milliseconds(1)
+        while true {
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                return ExecSyncResponse(stdout: out.contents(), stderr: err.contents(),
+                                        exitCode: Spawn.exitCode(fromWaitStatus: status))
+            }
+            if r < 0, errno != EINTR { throw SwkError.errno("\(what): wait for \(config.runtimePath) exec") }
+            if let deadline, ContinuousClock.now >= deadline {
+                // Kill the command inside the container, then the runtime's exec that waits for it.
+                if let text = try? FS.readString(pidFile), let inner = text.split(whereSeparator: \.isWhitespace).first.flatMap({ pid_t($0) }) {
+                    kill(inner, SIGKILL)
+                }
+                kill(pid, SIGKILL)
+                _ = try? Spawn.wait(pid)
+                throw SwkError(.unavailable, "\(what): timed out after \(timeout) s")
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(20))
+        }
     }
+}
+
+/// A file collecting a child's output: no pipe to fill up while we are not reading.
+private struct CaptureFile {
+    let fd: Int32
+
+    init(_ path: String) throws(SwkError) {
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .errno("create \(path)") }
+    }
+
+    func contents() -> [UInt8] {
+        lseek(fd, 0, SEEK_SET)
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return bytes
+    }
+
+    func close() { Glibc.close(fd) }
 }

@@ -25,12 +25,24 @@ public actor LocalRuntime: RuntimeService {
         public var shimPath: String
         public var images: any ImageProvider
         public var clock: any WallClock
+        /// CNI network configs (`/etc/cni/net.d`); the first file by name is the pod network, and
+        /// the default bridge network is written there when it holds none. nil: no pod network
+        /// (sandboxes get only `lo`).
+        public var cniConfDir: String?
+        /// Where CNI plugin binaries are looked up, in order (`/usr/lib/cni`, `/opt/cni/bin`).
+        public var cniBinDirs: [String]
+        /// Container logs rotate at this many bytes (kubelet's containerLogMaxSize; 0: never)…
+        public var logMaxSize: Int64 = 0
+        /// …keeping this many files, the current one included (containerLogMaxFiles).
+        public var logMaxFiles: Int = 5
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
-                    images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil) {
+                    images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
+                    cniConfDir: String? = nil, cniBinDirs: [String] = ["/usr/lib/cni", "/opt/cni/bin"]) {
             self.rootDir = rootDir; self.runDir = runDir; self.runtimePath = runtimePath
             self.shimPath = shimPath; self.images = images; self.clock = clock
             self.runtimeRoot = runtimeRoot ?? "\(runDir)/runc"
+            self.cniConfDir = cniConfDir; self.cniBinDirs = cniBinDirs
         }
     }
 
@@ -82,18 +94,21 @@ public actor LocalRuntime: RuntimeService {
                     throw SwkError.errno("pin namespaces of sandbox \(id) (pod \(sandbox.metadata.namespace)/\(sandbox.metadata.name))")
                 }
             }
-            if let net = namespaces["network"], swk_netns_loopback_up(net) != 0 {
-                throw SwkError.errno("bring lo up in sandbox \(id)")
+            var ip = ""
+            if let net = namespaces["network"] {
+                guard swk_netns_loopback_up(net) == 0 else { throw SwkError.errno("bring lo up in sandbox \(id)") }
+                ip = try setUpNetwork(id, sandbox, netns: net)
             }
             try FS.writeAtomic("\(dir)/hostname", "\(hostname)\n")
             try FS.writeAtomic("\(dir)/hosts", Self.hostsFile(hostname: hostname, hostNetwork: hostNetwork))
             try FS.writeAtomic("\(dir)/resolv.conf", (try? FS.readString("/etc/resolv.conf")) ?? "")
             let record = SandboxRecord(id: id, config: sandbox, createdAt: config.clock.nowNanoseconds(),
-                                       state: .ready, hostname: hostname, namespaces: namespaces)
+                                       state: .ready, hostname: hostname, namespaces: namespaces, ip: ip)
             try JSONFile.write(record, to: "\(dir)/sandbox.json")
             sandboxes[id] = record
             return id
         } catch {
+            if let net = namespaces["network"] { try? tearDownNetwork(id, sandbox, netns: net) }
             releaseNamespaces(dir)
             try? FS.removeTree(dir)
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
@@ -105,6 +120,8 @@ public actor LocalRuntime: RuntimeService {
         for c in containers.values where c.podSandboxId == podSandboxId {
             try await stopContainer(c.id, timeout: 0)
         }
+        // DEL before the namespace goes, so plugins can still see the interface they made.
+        if let net = record.namespaces["network"] { try tearDownNetwork(podSandboxId, record.config, netns: net) }
         releaseNamespaces(layout.sandboxDir(podSandboxId))
         if record.state != .notReady {
             record.state = .notReady
@@ -122,6 +139,11 @@ public actor LocalRuntime: RuntimeService {
         try FS.removeTree(layout.sandboxDir(podSandboxId))
         Mounts.removePodCgroups(Self.podCgroup(record))
         sandboxes[podSandboxId] = nil
+        // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
+        let key = Self.podKey(record)
+        if !sandboxes.values.contains(where: { Self.podKey($0) == key }) {
+            try PodVolumes.remove(podDir: layout.podDir(key))
+        }
     }
 
     public func podSandboxStatus(_ podSandboxId: String) async throws -> PodSandboxStatus {
@@ -130,6 +152,7 @@ public actor LocalRuntime: RuntimeService {
         status.labels = r.config.labels
         status.annotations = r.config.annotations
         status.netnsPath = r.namespaces["network"] ?? ""
+        if r.state == .ready { status.network.ip = r.ip ?? "" }
         return status
     }
 
@@ -161,9 +184,14 @@ public actor LocalRuntime: RuntimeService {
     static func podCgroup(_ r: SandboxRecord) -> String {
         let parent = r.config.linux.cgroupParent
         if !parent.isEmpty { return parent.hasPrefix("/") ? parent : "/\(parent)" }
+        return "/swkube/\(podKey(r))"
+    }
+
+    /// The pod uid, or the sandbox id when the uid is unusable as a path element.
+    static func podKey(_ r: SandboxRecord) -> String {
         let uid = r.config.metadata.uid
         let usable = !uid.isEmpty && !uid.contains("/") && uid != "." && uid != ".."
-        return "/swkube/\(usable ? uid : r.id)"
+        return usable ? uid : r.id
     }
 
     static func hostsFile(hostname: String, hostNetwork: Bool) -> String {

@@ -9,10 +9,12 @@ import SwkSupport
 ///     <runDir>/sandboxes/<id>/sandbox.json      SandboxRecord
 ///     <runDir>/sandboxes/<id>/ns/{net,ipc,uts}  pinned namespaces (bind mounts of nsfs)
 ///     <runDir>/sandboxes/<id>/{hostname,hosts,resolv.conf}
+///     <runDir>/sandboxes/<id>/network.json      the CNI config and result (see SandboxNetwork)
 ///     <runDir>/containers/<id>/container.json   ContainerRecord
 ///     <runDir>/containers/<id>/config.json      the OCI bundle (rootfs/ is the overlay mount)
 ///     <runDir>/containers/<id>/{pids,exit,shim.log,runtime.log}   written by swkube-shim
 ///     <rootDir>/containers/<id>/{upper,work}    the overlay's writable layer
+///     <rootDir>/pods/<pod uid>/volumes/…        pod volumes (see PodVolumes)
 struct RuntimeLayout: Sendable {
     let rootDir: String
     let runDir: String
@@ -22,6 +24,7 @@ struct RuntimeLayout: Sendable {
     func sandboxDir(_ id: String) -> String { "\(sandboxesDir)/\(id)" }
     func containerDir(_ id: String) -> String { "\(containersDir)/\(id)" }
     func layerDir(_ id: String) -> String { "\(rootDir)/containers/\(id)" }
+    func podDir(_ key: String) -> String { "\(rootDir)/pods/\(key)" }
 }
 
 /// A sandbox as stored in sandbox.json.
@@ -33,6 +36,8 @@ struct SandboxRecord: Codable, Sendable {
     var hostname: String
     /// OCI namespace type (`network`, `ipc`, `uts`) → pinned file, for the kinds the pod owns.
     var namespaces: [String: String]
+    /// The pod IP from the CNI result; nil for host-network pods and runtimes without CNI.
+    var ip: String? = nil
 }
 
 /// A container as stored in container.json; its state is derived from the shim's files.

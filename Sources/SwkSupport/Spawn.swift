@@ -89,35 +89,6 @@ public enum Spawn {
         return Output(status: status, stdout: readAll(out), stderr: readAll(err))
     }
 
-    /// Runs `argv` to completion without blocking a thread while it runs (the wait polls with
-    /// short sleeps), killing it after `timeout` nanoseconds; `timedOut` says whether it was.
-    public static func run(_ argv: [String], timeout: Int64) async throws -> (output: Output, timedOut: Bool) {
-        let outPath = tempPath("out"), errPath = tempPath("err")
-        let out = open(outPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let err = open(errPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        unlink(outPath)
-        unlink(errPath)
-        defer { close(out); close(err) }
-        guard out >= 0, err >= 0 else { throw SwkError.errno("create capture file in /tmp") }
-        let pid = try start(argv, stdout: .fd(out), stderr: .fd(err))
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let deadline = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + timeout
-        var status: Int32 = 0
-        var timedOut = false
-        var delay: UInt64 = 1_000_000
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            if !timedOut && Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) >= deadline {
-                kill(pid, SIGKILL)
-                timedOut = true
-            }
-            try? await Task.sleep(nanoseconds: delay)
-            delay = min(delay * 2, 50_000_000)
-        }
-        return (Output(status: exitCode(fromWaitStatus: status), stdout: readAll(out), stderr: readAll(err)), timedOut)
-    }
-
     private static func readAll(_ fd: Int32) -> String {
         lseek(fd, 0, SEEK_SET)
         var bytes: [UInt8] = []

@@ -59,7 +59,7 @@ struct Monitor {
         var pid: pid_t
         var out: Int32
         var err: Int32
-        var log: Int32
+        var log: LogFile
         var signals: Int32
         var oomCounter: String?
         var oomKillsBefore: Int
@@ -70,8 +70,7 @@ struct Monitor {
         guard signals >= 0 else { throw .errno("signalfd") }
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard swk_pipe2(&out, O_CLOEXEC) == 0, swk_pipe2(&err, O_CLOEXEC) == 0 else { throw .errno("pipe") }
-        let log = open(options.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard log >= 0 else { throw .errno("open log \(options.logPath)") }
+        let log = try LogFile(path: options.logPath, maxSize: options.logMaxSize, maxFiles: options.logMaxFiles)
         let pidFile = "\(options.stateDir)/init.pid"
         let argv = [options.runtime, "--root", options.runtimeRoot, "--log", "\(options.stateDir)/runtime.log",
                     "create", "--bundle", options.bundle, "--pid-file", pidFile, options.id]
@@ -111,6 +110,7 @@ struct Monitor {
     /// Copies output into the log and reaps children until the init exited and its output drained,
     /// then records the exit.
     private func monitor(_ c: Created) {
+        var log = c.log
         var fds = [pollfd(fd: c.signals, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: c.out, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: c.err, events: Int16(POLLIN), revents: 0)]
@@ -143,12 +143,12 @@ struct Monitor {
                     close(fds[i].fd)
                     fds[i].fd = -1
                 }
-                if !record.isEmpty { _ = record.withUnsafeBytes { FS.writeAll(c.log, $0) } }
+                if let error = log.write(record) { logError("\(error)") }
             }
         }
         var tail: [UInt8] = []
         for i in 0..<2 { streams[i].finish(into: &tail) }
-        if !tail.isEmpty { _ = tail.withUnsafeBytes { FS.writeAll(c.log, $0) } }
+        if let error = log.write(tail) { logError("\(error)") }
         let oom = c.oomCounter.map { oomKills($0) > c.oomKillsBefore } ?? false
         let record = "exit_code=\(exitCode ?? 255)\nfinished_at=\(finishedAt)\noom_killed=\(oom ? 1 : 0)\n"
         do throws(SwkError) {

@@ -1,7 +1,7 @@
 import Glibc
 import SwkSupport
 
-/// The shim's command line; every flag is required.
+/// The shim's command line; every flag but the log rotation ones is required.
 struct ShimOptions {
     var runtime = ""
     var runtimeRoot = ""
@@ -9,6 +9,10 @@ struct ShimOptions {
     var bundle = ""
     var logPath = ""
     var stateDir = ""
+    /// Rotate the log once it holds this many bytes (0: never).
+    var logMaxSize: Int64 = 0
+    /// Log files kept, the current one included.
+    var logMaxFiles = 5
 
     static func parse(_ args: [String]) throws(SwkError) -> ShimOptions {
         var o = ShimOptions()
@@ -31,6 +35,12 @@ struct ShimOptions {
             case "--bundle": o.bundle = value
             case "--log-path": o.logPath = value
             case "--state-dir": o.stateDir = value
+            case "--log-max-size":
+                guard let n = Int64(value), n >= 0 else { throw SwkError(.invalidArgument, "--log-max-size: \"\(value)\" is not a byte count") }
+                o.logMaxSize = n
+            case "--log-max-files":
+                guard let n = Int(value), n >= 2 else { throw SwkError(.invalidArgument, "--log-max-files: \"\(value)\" must be a number of at least 2") }
+                o.logMaxFiles = n
             default: throw SwkError(.invalidArgument, "unknown flag \(flag)")
             }
             i += 1

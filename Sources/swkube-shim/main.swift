@@ -9,7 +9,7 @@ import CSwkSys
 import Glibc
 import SwkSupport
 
-let usage = "usage: swkube-shim --runtime PATH --runtime-root DIR --id ID --bundle DIR --log-path FILE --state-dir DIR"
+let usage = "usage: swkube-shim --runtime PATH --runtime-root DIR --id ID --bundle DIR --log-path FILE --state-dir DIR [--log-max-size BYTES] [--log-max-files N]"
 
 let options: ShimOptions
 do {

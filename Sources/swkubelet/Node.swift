@@ -20,9 +20,14 @@ struct Node {
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
         let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
-        let runtime = try LocalRuntime(LocalRuntime.Configuration(
+        var runtimeConfig = LocalRuntime.Configuration(
             rootDir: settings.rootDir, runDir: settings.runDir, runtimePath: settings.runtime,
-            shimPath: settings.shim, images: ImageStoreProvider(store: imageStore)))
+            shimPath: settings.shim, images: ImageStoreProvider(store: imageStore),
+            cniConfDir: settings.cniConfDir,
+            cniBinDirs: settings.cniBinDir.split(separator: ":").map(String.init))
+        runtimeConfig.logMaxSize = settings.containerLogMaxSize
+        runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
+        let runtime = try LocalRuntime(runtimeConfig)
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore), status: status, clock: clock,
             builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current()),

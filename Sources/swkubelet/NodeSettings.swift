@@ -1,5 +1,6 @@
 import Controller
 import Glibc
+import KubeAPI
 import SwkSupport
 import SwkYAML
 
@@ -17,6 +18,9 @@ struct NodeSettings: Sendable {
     var cniBinDir = "/usr/lib/cni:/opt/cni/bin"
     var syncFrequency: Int64 = 10 * nanosPerSecond
     var backoff = BackoffPolicy()
+    /// kubelet's containerLogMaxSize / containerLogMaxFiles defaults.
+    var containerLogMaxSize: Int64 = 10 << 20
+    var containerLogMaxFiles = 5
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -57,6 +61,16 @@ struct NodeSettings: Sendable {
         case "sync-frequency": syncFrequency = try parseDuration(value, key)
         case "backoff-initial": backoff.initial = try parseDuration(value, key)
         case "backoff-max": backoff.cap = try parseDuration(value, key)
+        case "container-log-max-size":
+            guard let q = try? Quantity.parse(value), q.value >= 0 else {
+                throw SwkError(.invalidArgument, "\(key): invalid size \"\(value)\" in \(source) (use e.g. 10Mi, 0 to never rotate)")
+            }
+            containerLogMaxSize = q.value
+        case "container-log-max-files":
+            guard let n = Int(value), n >= 2 else {
+                throw SwkError(.invalidArgument, "\(key): \"\(value)\" in \(source) must be a number of at least 2")
+            }
+            containerLogMaxFiles = n
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }

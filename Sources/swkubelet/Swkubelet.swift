@@ -27,6 +27,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Full resync period of the manifest directory (e.g. 10s, 1m).") var syncFrequency: String?
     @Option(help: "First CrashLoopBackOff delay (e.g. 10s).") var backoffInitial: String?
     @Option(help: "Longest CrashLoopBackOff delay (e.g. 5m).") var backoffMax: String?
+    @Option(help: "Rotate a container log at this size (e.g. 10Mi; 0 never).") var containerLogMaxSize: String?
+    @Option(help: "Container log files kept per container, the current one included.") var containerLogMaxFiles: String?
     @Flag(help: "Log debug messages.") var verbose = false
 
     func run() async throws {
@@ -63,6 +65,8 @@ struct Swkubelet: AsyncParsableCommand {
         values["sync-frequency"] = syncFrequency
         values["backoff-initial"] = backoffInitial
         values["backoff-max"] = backoffMax
+        values["container-log-max-size"] = containerLogMaxSize
+        values["container-log-max-files"] = containerLogMaxFiles
         return values
     }
 }

@@ -91,6 +91,19 @@ actor FakeRuntime: RuntimeService, ImageService {
         if containers[id]?.state == .running { exit(id, code: 143) }
     }
 
+    func execSync(_ id: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
+        guard containers[id]?.state == .running else { throw SwkError(.failedPrecondition, "container \(id) is not running") }
+        calls.append("execSync \(containers[id]?.metadata.name ?? id) \(cmd.joined(separator: " ")) timeout=\(timeout)")
+        execCount += 1
+        return ExecSyncResponse(stdout: [], stderr: Array(execStderr.utf8),
+                                exitCode: execExitCodes[cmd.first ?? ""] ?? execExitCode)
+    }
+
+    /// What the next execSync calls answer.
+    private var execExitCode: Int32 = 0
+    private var execStderr = ""
+    func answerExec(code: Int32, stderr: String) { execExitCode = code; execStderr = stderr }
+
     func removeContainer(_ id: String) async throws {
         calls.append("removeContainer \(containers[id]?.metadata.name ?? id)")
         containers[id] = nil
@@ -116,12 +129,6 @@ actor FakeRuntime: RuntimeService, ImageService {
     /// Exit code of exec'd commands, by the command's first word (default 0).
     var execExitCodes: [String: Int32] = [:]
     var execCount = 0
-
-    func execSync(_ id: String, cmd: [String], timeout: Int64) async throws -> ExecSyncResponse {
-        guard containers[id]?.state == .running else { throw SwkError(.failedPrecondition, "container \(id) is not running") }
-        execCount += 1
-        return ExecSyncResponse(stdout: "", stderr: "", exitCode: execExitCodes[cmd.first ?? ""] ?? 0)
-    }
 
     func setExitCode(_ command: String, _ code: Int32) {
         execExitCodes[command] = code
@@ -176,6 +183,9 @@ final class TestClock: NodeClock {
     }
 
     func now() -> Int64 { state.withLock { $0.now } }
+
+    /// How many tasks are sleeping on this clock.
+    var sleepers: Int { state.withLock { $0.sleepers.count } }
 
     func advance(seconds: Int64) {
         let due = state.withLock { s -> [CheckedContinuation<Void, Never>] in

@@ -27,8 +27,9 @@ struct NodeEndToEndTests {
     }
 
     /// The container reports what it sees from inside: its pid, hostname, root and memory limit.
+    /// (`$$$$` because Kubernetes turns `$$` in a command into `$`.)
     static let probeScript = """
-        echo "pid=$$"; echo "hostname=$(hostname)"; echo "root=$(ls / | tr '\\n' ' ')"; \
+        echo "pid=$$$$"; echo "hostname=$(hostname)"; echo "root=$(ls / | tr '\\n' ' ')"; \
         for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do \
         [ -r $f ] && echo "memlimit=$(cat $f)"; done; echo ready; exec sleep 1000
         """

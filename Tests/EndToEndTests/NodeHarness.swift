@@ -10,6 +10,10 @@ final class NodeHarness {
     var root: String { "\(dir)/root" }
     var run: String { "\(dir)/run" }
     var logs: String { "\(dir)/logs" }
+    /// The node's own CNI network: a bridge and /24 unique to this test, never the host's config.
+    var cniConfDir: String { "\(dir)/cni/net.d" }
+    let bridge: String
+    let subnetPrefix: String
     let runtime: String?
     private var daemon: pid_t = 0
 
@@ -46,7 +50,21 @@ final class NodeHarness {
     init(runtime: String? = nil) throws {
         dir = try makeTempDir("swkube-e2e")
         self.runtime = runtime
-        for d in [manifests, root, run, logs] { try FS.makeDirectories(d) }
+        let tag = String(FS.basename(of: dir).suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
+        bridge = "swke\(tag)"
+        let routes = (try? Spawn.run(["/usr/sbin/ip", "-4", "route", "show", "table", "all"]).stdout) ?? ""
+        var third = Int.random(in: 1...250)
+        while routes.contains("10.235.\(third).") { third = third % 250 + 1 }
+        subnetPrefix = "10.235.\(third)."
+        for d in [manifests, root, run, logs, cniConfDir] { try FS.makeDirectories(d) }
+        try FS.writeAtomic("\(cniConfDir)/10-e2e.conflist", """
+            {"cniVersion": "1.0.0", "name": "swke-\(tag)", "plugins": [
+              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+               "ipam": {"type": "host-local", "routes": [{"dst": "0.0.0.0/0"}], "ranges": [[{"subnet": "\(subnetPrefix)0/24"}]],
+                        "dataDir": "\(dir)/cni/networks"}},
+              {"type": "portmap", "capabilities": {"portMappings": true}}]}
+
+            """)
         let image = try Self.demoImage.get()
         let imported = try kubectl(["import", image])
         guard imported.status == 0 else { throw SwkError(.internal, "import: \(imported.stderr)") }
@@ -55,7 +73,7 @@ final class NodeHarness {
     func start() throws {
         var argv = ["\(Self.binDir)/swkubelet", "--config", "\(dir)/none.yaml",
                     "--pod-manifest-path", manifests, "--root-dir", root, "--run-dir", run,
-                    "--pod-log-dir", logs, "--sync-frequency", "2s", "--verbose"]
+                    "--pod-log-dir", logs, "--cni-conf-dir", cniConfDir, "--sync-frequency", "2s", "--verbose"]
         if let runtime { argv += ["--runtime", runtime] }
         try FS.writeAtomic("\(dir)/none.yaml", "sync-frequency: 2s\n")
         let log = open("\(dir)/swkubelet.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -115,6 +133,7 @@ final class NodeHarness {
             _ = try? Spawn.wait(daemon)
             daemon = 0
         }
+        _ = try? Spawn.run(["/usr/sbin/ip", "link", "del", bridge])
         if !mounts(under: dir).isEmpty {
             for m in mounts(under: dir).reversed() { umount2(m, Int32(MNT_DETACH)) }
         }

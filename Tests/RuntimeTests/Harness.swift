@@ -56,35 +56,46 @@ struct Harness {
     let logDir: String
     let podUID: String
     let runtime: LocalRuntime
+    var cni: (confDir: String, binDirs: [String])? = nil
 
-    static func make(image: RuntimeImage? = nil) throws -> Harness {
-        var template = Array("/tmp/swkube-rt-XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let base = String(cString: p)
+    /// `cni`: the runtime's CNI conf dir and plugin dirs (nil: sandboxes get only `lo`).
+    static func make(image: RuntimeImage? = nil, cni: (confDir: String, binDirs: [String])? = nil,
+                     base existing: String? = nil) throws -> Harness {
+        let base = try existing ?? makeTempDir()
         let rootfs = "\(base)/image"
         try makeBusyboxRootfs(rootfs)
         var images = BusyboxImages(rootfs: rootfs)
         if let image { images.image = image }
-        let runtime = try makeRuntime(base: base, images: images)
-        return Harness(base: base, rootfs: rootfs, logDir: "\(base)/logs", podUID: "uid-\(FS.basename(of: base))", runtime: runtime)
+        let runtime = try makeRuntime(base: base, images: images, cni: cni)
+        return Harness(base: base, rootfs: rootfs, logDir: "\(base)/logs", podUID: "uid-\(FS.basename(of: base))",
+                       runtime: runtime, cni: cni)
+    }
+
+    static func makeTempDir() throws -> String {
+        var template = Array("/tmp/swkube-rt-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        return String(cString: p)
     }
 
     /// A new runtime object on the same directories, as after a daemon restart.
     func reopened() throws -> Harness {
         Harness(base: base, rootfs: rootfs, logDir: logDir, podUID: podUID,
-                runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs)))
+                runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs), cni: cni), cni: cni)
     }
 
-    static func makeRuntime(base: String, images: BusyboxImages) throws -> LocalRuntime {
+    static func makeRuntime(base: String, images: BusyboxImages,
+                            cni: (confDir: String, binDirs: [String])? = nil) throws -> LocalRuntime {
         try LocalRuntime(.init(rootDir: "\(base)/lib", runDir: "\(base)/run", runtimePath: TestEnvironment.runtimePath,
-                               shimPath: TestEnvironment.shimPath, images: images, clock: FixedClock(now: clockNow)))
+                               shimPath: TestEnvironment.shimPath, images: images, clock: FixedClock(now: clockNow),
+                               cniConfDir: cni?.confDir, cniBinDirs: cni?.binDirs ?? []))
     }
 
     static func makeBusyboxRootfs(_ root: String) throws {
         for dir in ["bin", "etc", "tmp", "proc", "sys", "dev", "root"] { try FS.makeDirectories("\(root)/\(dir)") }
         let bytes = try FS.readBytes("/bin/busybox")
         try FS.writeAtomic("\(root)/bin/busybox", bytes, mode: 0o755)
-        for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep", "head", "tr"] {
+        for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep", "head", "tr",
+                       "wget", "httpd", "nc", "ip", "seq", "mount", "stat", "touch", "df", "wc", "cut"] {
             symlink("busybox", "\(root)/bin/\(applet)")
         }
         try FS.writeAtomic("\(root)/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000::/:/bin/sh\n")

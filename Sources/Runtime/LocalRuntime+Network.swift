@@ -1,0 +1,51 @@
+import CRI
+import SwkSupport
+
+/// What a sandbox's `network.json` holds: the network config ADD ran with and its result, so DEL
+/// runs with the same plugins and `prevResult` even after the conf dir changed or the daemon
+/// restarted. Written before ADD (a crash in the middle still leaves something to DEL).
+struct SandboxNetwork: Codable {
+    var config: JSONValue
+    var result: JSONValue?
+}
+
+extension LocalRuntime {
+    /// Attaches the sandbox's network namespace through CNI and returns the pod IP ("" when CNI is
+    /// off). On failure nothing stays attached (the plugins already run were given DEL).
+    func setUpNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) throws(SwkError) -> String {
+        guard let confDir = config.cniConfDir else { return "" }
+        let list = try CNIConfigFiles.loadOrInstallDefault(dir: confDir)
+        let file = "\(layout.sandboxDir(id))/network.json"
+        try JSONFile.write(SandboxNetwork(config: list.document, result: nil), to: file)
+        let network = CNINetwork(list: list, binDirs: config.cniBinDirs)
+        let result: JSONValue
+        do { result = try network.add(attachment(id, sandbox, netns: netns)) } catch {
+            // add() already gave DEL to the plugins it ran; nothing is left to tear down.
+            try? FS.removeTree(file)
+            throw error
+        }
+        try JSONFile.write(SandboxNetwork(config: list.document, result: result), to: file)
+        return CNINetwork.podIP(result)
+    }
+
+    /// Runs CNI DEL for the sandbox if it was attached; repeating it (or a sandbox never
+    /// attached) is a no-op. The record of the attachment goes only once DEL succeeded.
+    func tearDownNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) throws(SwkError) {
+        let file = "\(layout.sandboxDir(id))/network.json"
+        guard FS.exists(file) else { return }
+        let saved = try JSONFile.read(SandboxNetwork.self, from: file)
+        let list = try CNIConfigList(document: saved.config, file: file)
+        try CNINetwork(list: list, binDirs: config.cniBinDirs)
+            .delete(attachment(id, sandbox, netns: netns), prevResult: saved.result)
+        try FS.removeTree(file)
+    }
+
+    private func attachment(_ id: String, _ sandbox: PodSandboxConfig, netns: String) -> CNIAttachment {
+        let m = sandbox.metadata
+        return CNIAttachment(
+            containerID: id, netns: netns,
+            args: [("IgnoreUnknown", "1"), ("K8S_POD_NAMESPACE", m.namespace), ("K8S_POD_NAME", m.name),
+                   ("K8S_POD_INFRA_CONTAINER_ID", id), ("K8S_POD_UID", m.uid)],
+            portMappings: sandbox.portMappings)
+    }
+}

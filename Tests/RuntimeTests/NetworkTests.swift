@@ -1,0 +1,190 @@
+import CRI
+import Glibc
+@testable import Runtime
+import SwkSupport
+import Testing
+
+/// A CNI network of the test's own: a temp conf dir holding a bridge conflist with a bridge name,
+/// network name, /24 subnet and host-local data dir unique to the test. `remove` deletes the bridge.
+struct TestNetwork {
+    static let pluginDir = "/usr/lib/cni"
+    let base: String
+    let name: String
+    let bridge: String
+    let subnetPrefix: String
+    var confDir: String { "\(base)/cni/net.d" }
+    var dataDir: String { "\(base)/cni/networks" }
+
+    static func make(base: String) throws -> TestNetwork {
+        let tag = String(FS.basename(of: base).suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
+        let routes = (try? Spawn.run(["/usr/sbin/ip", "-4", "route", "show", "table", "all"]).stdout) ?? ""
+        // A /24 in 10.234.0.0/16 that no route on this host mentions.
+        var third = Int(UInt32.random(in: 1...250))
+        while routes.contains("10.234.\(third).") { third = third % 250 + 1 }
+        let net = TestNetwork(base: base, name: "swkt-\(tag)", bridge: "swkt\(tag)", subnetPrefix: "10.234.\(third).")
+        try FS.makeDirectories(net.confDir)
+        try FS.writeAtomic(net.confPath, CNIConfigFiles.defaultList(
+            network: net.name, bridge: net.bridge, subnet: "10.234.\(third).0/24", dataDir: net.dataDir))
+        return net
+    }
+
+    var confPath: String { "\(confDir)/10-test.conflist" }
+
+    /// Adds a plugin of `type` at the end of the network's plugin chain.
+    func appendPlugin(_ type: String) throws {
+        var doc = try JSONValue.parse(try FS.readBytes(confPath), confPath)
+        doc["plugins"] = .array((doc["plugins"]?.array ?? []) + [.object(["type": .string(type)])])
+        try FS.writeAtomic(confPath, try doc.bytes())
+    }
+
+    func remove() {
+        _ = try? Spawn.run(["/usr/sbin/ip", "link", "del", bridge])
+    }
+
+    /// Host-side interfaces enslaved to the test bridge (the pods' veth peers).
+    func bridgePorts() -> String {
+        (try? Spawn.run(["/usr/sbin/ip", "-o", "link", "show", "master", bridge]).stdout) ?? ""
+    }
+
+    /// Addresses host-local has handed out and not released.
+    func leases() -> [String] {
+        ((try? FS.list("\(dataDir)/\(name)")) ?? []).filter { $0.hasPrefix(subnetPrefix) }
+    }
+
+    /// A harness whose runtime uses this network, torn down (sandboxes, bridge, files) afterwards.
+    static func with(binDirs: [String] = [pluginDir],
+                     _ body: (Harness, TestNetwork) async throws -> Void) async throws {
+        let base = try Harness.makeTempDir()
+        let net: TestNetwork
+        let h: Harness
+        do {
+            net = try make(base: base)
+            h = try Harness.make(cni: (net.confDir, binDirs), base: base)
+        } catch {
+            try? FS.removeTree(base)
+            throw error
+        }
+        do { try await body(h, net) } catch {
+            await h.tearDown()
+            net.remove()
+            throw error
+        }
+        await h.tearDown()
+        net.remove()
+    }
+}
+
+@Suite(.serialized, .enabled(if: TestEnvironment.canRunContainers && access("/usr/lib/cni/bridge", X_OK) == 0,
+                             "needs root, busybox, runc, swkube-shim and the CNI plugins in /usr/lib/cni"))
+struct NetworkTests {
+    @Test func twoPodsReachEachOtherOverTheirPodIPs() async throws {
+        try await TestNetwork.with { h, net in
+            let a = h.sandboxConfig(name: "server"), b = h.sandboxConfig(name: "client")
+            let sa = try await h.runtime.runPodSandbox(a)
+            let sb = try await h.runtime.runPodSandbox(b)
+            let ipA = try await h.runtime.podSandboxStatus(sa).network.ip
+            let ipB = try await h.runtime.podSandboxStatus(sb).network.ip
+            #expect(ipA.hasPrefix(net.subnetPrefix))
+            #expect(ipB.hasPrefix(net.subnetPrefix))
+            #expect(ipA != ipB)
+            #expect(net.leases().sorted() == [ipA, ipB].sorted())
+
+            let server = try await h.runtime.createContainer(sa, h.containerConfig(name: "server",
+                ["sh", "-c", "echo hello-from-a > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]), a)
+            try await h.runtime.startContainer(server)
+            // The client retries inside its container until the server listens (bounded: 100 tries).
+            // (No `wget -T`: Debian's static busybox 1.35 segfaults on it.)
+            let client = try await h.runtime.createContainer(sb, h.containerConfig(name: "client",
+                ["sh", "-c", "for i in $(seq 100); do wget -q -O - http://\(ipA):8080/index.html && exit 0; sleep 0.1; done; exit 1"]), b)
+            try await h.runtime.startContainer(client)
+            #expect(try await eventually(seconds: 30) { try await h.runtime.containerStatus(client).state == .exited })
+            let status = try await h.runtime.containerStatus(client)
+            #expect(status.exitCode == 0)
+            #expect(try criLogLines(status.logPath).contains { $0.text == "hello-from-a" })
+
+            // Stop releases the address (DEL ran) and is idempotent.
+            try await h.runtime.stopPodSandbox(sa)
+            try await h.runtime.stopPodSandbox(sa)
+            #expect(net.leases() == [ipB])
+            #expect(try await h.runtime.podSandboxStatus(sa).network.ip == "")
+        }
+    }
+
+    @Test func aRestartedRuntimeKeepsThePodIPAndDetachesWithTheSavedConfig() async throws {
+        try await TestNetwork.with { h, net in
+            let id = try await h.runtime.runPodSandbox(h.sandboxConfig())
+            let ip = try await h.runtime.podSandboxStatus(id).network.ip
+            // The conf dir changes meanwhile: DEL must still use the plugins ADD used.
+            try FS.removeTree(net.confPath)
+            let second = try h.reopened()
+            #expect(try await second.runtime.podSandboxStatus(id).network.ip == ip)
+            try await second.runtime.stopPodSandbox(id)
+            #expect(net.leases().isEmpty)
+            #expect(net.bridgePorts().isEmpty)
+        }
+    }
+
+    @Test func aHostPortAnswersOnLocalhost() async throws {
+        try await TestNetwork.with { h, net in
+            let hostPort = Int32.random(in: 30000...39999)
+            var config = h.sandboxConfig(name: "web")
+            config.portMappings = [PortMapping(containerPort: 8080, hostPort: hostPort)]
+            let sandbox = try await h.runtime.runPodSandbox(config)
+            let web = try await h.runtime.createContainer(sandbox, h.containerConfig(name: "web",
+                ["sh", "-c", "echo via-hostport > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]), config)
+            try await h.runtime.startContainer(web)
+            var body = ""
+            let answered = try await eventually(seconds: 20) {
+                let out = try Spawn.run(["/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(hostPort)/index.html"])
+                body = out.stdout
+                return out.status == 0
+            }
+            #expect(answered)
+            #expect(body == "via-hostport\n")
+            // How 127.0.0.1 works: portmap (SNAT on by default) DNATs locally generated traffic and
+            // lets the bridge route it from 127/8, as CRI runtimes rely on.
+            #expect(try FS.readString("/proc/sys/net/ipv4/conf/\(net.bridge)/route_localnet") == "1\n")
+            try await h.runtime.stopPodSandbox(sandbox)
+            let after = try Spawn.run(["/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(hostPort)/index.html"])
+            #expect(after.status != 0)
+        }
+    }
+
+    @Test func aFailingPluginFailsTheSandboxWithItsOwnErrorAndLeavesNothing() async throws {
+        let base = try Harness.makeTempDir()
+        defer { try? FS.removeTree(base) }
+        // A plugin that answers ADD with a CNI error object and DEL with success.
+        let bin = "\(base)/bin"
+        try FS.makeDirectories(bin)
+        try FS.writeAtomic("\(bin)/fail-plugin", """
+            #!/bin/sh
+            [ "$CNI_COMMAND" = DEL ] && exit 0
+            echo '{"cniVersion":"1.0.0","code":999,"msg":"no luck today","details":"the test plugin always fails"}'
+            exit 1
+
+            """, mode: 0o755)
+        try await TestNetwork.with(binDirs: [bin, TestNetwork.pluginDir]) { h, net in
+            try net.appendPlugin("fail-plugin")
+            let error = await #expect(throws: SwkError.self) { try await h.runtime.runPodSandbox(h.sandboxConfig()) }
+            #expect(error?.description.contains("no luck today: the test plugin always fails") == true)
+            #expect(try await h.runtime.listPodSandbox(nil).isEmpty)
+            #expect(try FS.list("\(h.base)/run/sandboxes").isEmpty)
+            #expect(!mountTable().contains(h.base))
+            // The bridge plugin's ADD was undone: no veth on the bridge, no address leased.
+            #expect(net.bridgePorts().isEmpty)
+            #expect(net.leases().isEmpty)
+        }
+    }
+
+    @Test func aMissingPluginFailsTheSandboxAndLeavesNothing() async throws {
+        try await TestNetwork.with { h, net in
+            try net.appendPlugin("no-such-plugin")
+            let error = await #expect(throws: SwkError.self) { try await h.runtime.runPodSandbox(h.sandboxConfig()) }
+            #expect(error?.description.contains("plugin \"no-such-plugin\" not found in /usr/lib/cni") == true)
+            #expect(try FS.list("\(h.base)/run/sandboxes").isEmpty)
+            #expect(!mountTable().contains(h.base))
+            #expect(net.bridgePorts().isEmpty)
+            #expect(net.leases().isEmpty)
+        }
+    }
+}
