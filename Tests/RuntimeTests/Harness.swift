@@ -59,14 +59,16 @@ struct Harness {
     var cni: (confDir: String, binDirs: [String])? = nil
 
     /// `cni`: the runtime's CNI conf dir and plugin dirs (nil: sandboxes get only `lo`).
+    /// `configure` adjusts the runtime's configuration (log rotation…).
     static func make(image: RuntimeImage? = nil, cni: (confDir: String, binDirs: [String])? = nil,
-                     base existing: String? = nil) throws -> Harness {
+                     base existing: String? = nil,
+                     configure: (inout LocalRuntime.Configuration) -> Void = { _ in }) throws -> Harness {
         let base = try existing ?? makeTempDir()
         let rootfs = "\(base)/image"
         try makeBusyboxRootfs(rootfs)
         var images = BusyboxImages(rootfs: rootfs)
         if let image { images.image = image }
-        let runtime = try makeRuntime(base: base, images: images, cni: cni)
+        let runtime = try makeRuntime(base: base, images: images, cni: cni, configure: configure)
         return Harness(base: base, rootfs: rootfs, logDir: "\(base)/logs", podUID: "uid-\(FS.basename(of: base))",
                        runtime: runtime, cni: cni)
     }
@@ -83,11 +85,14 @@ struct Harness {
                 runtime: try Harness.makeRuntime(base: base, images: BusyboxImages(rootfs: rootfs), cni: cni), cni: cni)
     }
 
-    static func makeRuntime(base: String, images: BusyboxImages,
-                            cni: (confDir: String, binDirs: [String])? = nil) throws -> LocalRuntime {
-        try LocalRuntime(.init(rootDir: "\(base)/lib", runDir: "\(base)/run", runtimePath: TestEnvironment.runtimePath,
-                               shimPath: TestEnvironment.shimPath, images: images, clock: FixedClock(now: clockNow),
-                               cniConfDir: cni?.confDir, cniBinDirs: cni?.binDirs ?? []))
+    static func makeRuntime(base: String, images: BusyboxImages, cni: (confDir: String, binDirs: [String])? = nil,
+                            configure: (inout LocalRuntime.Configuration) -> Void = { _ in }) throws -> LocalRuntime {
+        var config = LocalRuntime.Configuration(
+            rootDir: "\(base)/lib", runDir: "\(base)/run", runtimePath: TestEnvironment.runtimePath,
+            shimPath: TestEnvironment.shimPath, images: images, clock: FixedClock(now: clockNow),
+            cniConfDir: cni?.confDir, cniBinDirs: cni?.binDirs ?? [])
+        configure(&config)
+        return try LocalRuntime(config)
     }
 
     static func makeBusyboxRootfs(_ root: String) throws {
@@ -137,8 +142,9 @@ struct Harness {
     }
 
     /// Runs `body` with a fresh harness and always tears it down.
-    static func with(image: RuntimeImage? = nil, _ body: (Harness) async throws -> Void) async throws {
-        let h = try make(image: image)
+    static func with(image: RuntimeImage? = nil, configure: (inout LocalRuntime.Configuration) -> Void = { _ in },
+                     _ body: (Harness) async throws -> Void) async throws {
+        let h = try make(image: image, configure: configure)
         do {
             try await body(h)
         } catch {

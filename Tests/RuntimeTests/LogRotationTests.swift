@@ -7,14 +7,7 @@ import Testing
 @Suite(.enabled(if: TestEnvironment.canRunContainers, TestEnvironment.skipReason))
 struct LogRotationTests {
     @Test func theShimRotatesBySizeAndKeepsTheNewestFiles() async throws {
-        try await Harness.with { base in
-            var config = LocalRuntime.Configuration(
-                rootDir: "\(base.base)/lib", runDir: "\(base.base)/run", runtimePath: TestEnvironment.runtimePath,
-                shimPath: TestEnvironment.shimPath, images: BusyboxImages(rootfs: base.rootfs))
-            config.logMaxSize = 4096
-            config.logMaxFiles = 3
-            let h = Harness(base: base.base, rootfs: base.rootfs, logDir: base.logDir, podUID: base.podUID,
-                            runtime: try LocalRuntime(config))
+        try await Harness.with(configure: { $0.logMaxSize = 4096; $0.logMaxFiles = 3 }) { h in
             // ~200 KB in many writes: more than one pipe read, so several rotations.
             let (_, id) = try await h.runContainer(["sh", "-c",
                 "i=1; while [ $i -le 2000 ]; do echo \"line-$i ..................................................\"; i=$((i+1)); done"])
