@@ -56,7 +56,7 @@ enum ArchiveImport {
     static func read(fd: Int32, label: String, into store: ContentStore) throws(SwkError) -> ArchiveContents {
         guard let a = archive_read_new() else { throw SwkError(.system, "libarchive: out of memory") }
         defer { archive_read_free(a) }
-        archive_read_support_filter_all(a)
+        enableDecompressors(a)
         archive_read_support_format_tar(a)
         guard archive_read_open_fd(a, fd, 1 << 20) == ARCHIVE_OK else { throw archiveError(a, "open archive \(label)") }
         var contents = ArchiveContents()

@@ -5,14 +5,14 @@ import SwkSupport
 /// Unpacks one layer blob into a directory, verifying the layer's diffID on the way.
 ///
 /// Two libarchive readers are chained in one pass: the outer one only decompresses (raw format,
-/// any filter: gzip, zstd, xz, bzip2 or none), the inner one parses tar from the outer's output
+/// in-process filters: gzip, zstd, xz, bzip2, lz4 or none), the inner one parses tar from the outer's output
 /// through a read callback. The callback hashes the uncompressed stream, so the diffID (sha256 of
 /// the uncompressed tar) is checked without a second read of the blob or a temp copy.
 enum LayerUnpack {
     static func unpack(blob: String, into dir: String, diffID: String) throws(SwkError) {
         guard let outer = archive_read_new() else { throw SwkError(.system, "libarchive: out of memory") }
         defer { archive_read_free(outer) }
-        archive_read_support_filter_all(outer)
+        enableDecompressors(outer)
         archive_read_support_format_raw(outer)
         guard archive_read_open_filename(outer, blob, 1 << 20) == ARCHIVE_OK else {
             throw archiveError(outer, "open layer \(blob)")
@@ -48,6 +48,17 @@ enum LayerUnpack {
             throw SwkError(.invalidArgument, "layer \(blob): uncompressed content has digest \(actual), the image config says \(diffID)")
         }
     }
+}
+
+/// Enables the decompressors libarchive runs in process. Not `filter_all`: that also enables
+/// filters that fork an external program (lrzip, lzop, grzip…), from a multithreaded daemon and
+/// chosen by untrusted input.
+func enableDecompressors(_ a: OpaquePointer) {
+    archive_read_support_filter_gzip(a)
+    archive_read_support_filter_zstd(a)
+    archive_read_support_filter_xz(a)
+    archive_read_support_filter_bzip2(a)
+    archive_read_support_filter_lz4(a)
 }
 
 /// The decompressed bytes of the outer reader, hashed as the tar reader pulls them.

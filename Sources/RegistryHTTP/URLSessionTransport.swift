@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import ImageStore
 import SwkSupport
+import Synchronization
 
 /// `RegistryTransport` over URLSession (FoundationNetworking, libcurl underneath on Linux).
 ///
@@ -68,6 +69,9 @@ public struct URLSessionTransport: RegistryTransport {
 /// Forwards URLSession callbacks (on the session's queue) into the stream `send` drains.
 private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendable {
     let continuation: AsyncThrowingStream<URLSessionTransport.Event, any Error>.Continuation
+    /// Set once a response head went out; a 401 answered through the challenge path ends with a
+    /// cancellation that is then not an error.
+    private let answeredChallenge = Mutex(false)
 
     init(_ continuation: AsyncThrowingStream<URLSessionTransport.Event, any Error>.Continuation) {
         self.continuation = continuation
@@ -80,12 +84,22 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
             completionHandler(.cancel)
             return
         }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields {
-            if let k = key as? String, let v = value as? String { headers[k] = v }
-        }
-        continuation.yield(.head(RegistryResponse(status: http.statusCode, headers: headers)))
+        continuation.yield(.head(Self.head(http)))
         completionHandler(.allow)
+    }
+
+    /// Registry auth belongs to `RegistryClient`. FoundationNetworking turns a 401 with a Basic or
+    /// Digest challenge into this callback and, without a credential, never delivers the response
+    /// (the request hangs); so the 401 goes out from here and the task is cancelled.
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        guard let failure = challenge.failureResponse as? HTTPURLResponse else {
+            completionHandler(.performDefaultHandling, nil)
+            return
+        }
+        answeredChallenge.withLock { $0 = true }
+        continuation.yield(.head(Self.head(failure)))
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
@@ -93,10 +107,18 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        if let error {
+        if let error, !answeredChallenge.withLock({ $0 }) {
             continuation.finish(throwing: error)
         } else {
             continuation.finish()
         }
+    }
+
+    private static func head(_ http: HTTPURLResponse) -> RegistryResponse {
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            if let k = key as? String, let v = value as? String { headers[k] = v }
+        }
+        return RegistryResponse(status: http.statusCode, headers: headers)
     }
 }

@@ -29,6 +29,19 @@ import Testing
         #expect(try store.list().count == 1)
     }
 
+    @Test func theDemoImageIsReproducible() throws {
+        let dir = try makeTempDir("repro")
+        defer { cleanup(dir) }
+        let first = try run(["/bin/bash", "\(repoRoot())/scripts/build-demo-image.sh", "\(dir)/a.tar"])
+        let second = try run(["/bin/bash", "\(repoRoot())/scripts/build-demo-image.sh", "\(dir)/b.tar"])
+        #expect(first == second && first.hasPrefix("localhost/swkube-demo:1.0 sha256:"))
+        #expect(try FS.readBytes("\(dir)/a.tar") == (try FS.readBytes("\(dir)/b.tar")))
+        if FS.exists("/usr/bin/skopeo") {
+            let inspect = try run(["/usr/bin/skopeo", "inspect", "oci-archive:\(dir)/a.tar"])
+            #expect(inspect.contains(String(first.split(separator: " ")[1].dropLast())))
+        }
+    }
+
     @Test func readsTheArchiveFromAPipe() throws {
         let dir = try makeTempDir("pipe")
         defer { cleanup(dir) }
