@@ -10,7 +10,8 @@ public struct Swkubectl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
-        subcommands: [Get.self, Describe.self, ImagesCommand.self, ImportCommand.self, Version.self])
+        subcommands: [Get.self, Describe.self, ApplyCommand.self, DeleteCommand.self, ImagesCommand.self,
+                      ImportCommand.self, Version.self])
 
     public init() {}
 
