@@ -10,7 +10,7 @@ public struct Swkubectl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
-        subcommands: [Get.self, Describe.self, ApplyCommand.self, DeleteCommand.self, ImagesCommand.self,
+        subcommands: [Get.self, Describe.self, LogsCommand.self, ApplyCommand.self, DeleteCommand.self, ImagesCommand.self,
                       ImportCommand.self, Version.self])
 
     public init() {}
@@ -46,7 +46,7 @@ public struct Swkubectl: ParsableCommand {
         return exitCode(for: error) == .success ? Output(stdout: text) : Output(stderr: text, exitCode: 1)
     }
 
-    static let globalOptions: Set<String> = ["--root-dir", "--pod-manifest-path"]
+    static let globalOptions: Set<String> = ["--root-dir", "--pod-manifest-path", "--pod-log-dir", "--run-dir", "--runtime"]
 
     /// kubectl takes global flags anywhere (`swkubectl --root-dir /x get pods`); ArgumentParser
     /// reads a leaf command's options only after the command's name, so move them to the end.
@@ -92,7 +92,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("pod-manifest-path"), help: "The directory of Pod manifests.")
     var podManifestPath = Paths.defaultManifestDir
 
-    var paths: Paths { Paths(rootDir: rootDir, manifestDir: podManifestPath) }
+    @Option(name: .customLong("pod-log-dir"), help: "The pod log tree (default: the daemon's, else /var/log/pods).")
+    var podLogDir: String?
+
+    @Option(name: .customLong("run-dir"), help: "swkubelet's runtime state directory (default: the daemon's, else /run/swkube).")
+    var runDir: String?
+
+    @Option(name: .customLong("runtime"), help: "The OCI runtime for exec (default: the daemon's, else swkube-runc beside swkubectl).")
+    var runtime: String?
+
+    var paths: Paths {
+        var p = Paths(rootDir: rootDir, manifestDir: podManifestPath)
+        p.podLogDir = podLogDir
+        p.runDir = runDir
+        p.runtime = runtime
+        return p
+    }
 }
 
 struct NamespaceOptions: ParsableArguments {

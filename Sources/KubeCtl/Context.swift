@@ -94,8 +94,15 @@ public struct Paths: Sendable, Equatable {
     public static let defaultRootDir = "/var/lib/swkube"
     public static let defaultManifestDir = "/etc/swkube/pods"
 
+    public static let defaultPodLogDir = "/var/log/pods"
+    public static let defaultRunDir = "/run/swkube"
+
     public var rootDir: String
     public var manifestDir: String
+    /// nil: what the daemon recorded in the state database, else the default.
+    public var podLogDir: String?
+    public var runDir: String?
+    public var runtime: String?
 
     public init(rootDir: String = defaultRootDir, manifestDir: String = defaultManifestDir) {
         self.rootDir = rootDir
@@ -107,6 +114,18 @@ public struct Paths: Sendable, Equatable {
     /// The state database, read-only: the CLI never writes it.
     func openState() throws(SwkError) -> StateStore {
         try StateStore(path: statePath, readOnly: true)
+    }
+
+    /// The flags, then what the daemon recorded, then the defaults.
+    func resolved(_ store: StateStore, _ ctx: Context) throws(SwkError) -> (podLogDir: String, runDir: String, runtime: String) {
+        let daemon = try store.daemonSettings() ?? DaemonSettings()
+        func pick(_ flag: String?, _ recorded: String, _ fallback: String) -> String {
+            if let flag { return flag }
+            return recorded.isEmpty ? fallback : recorded
+        }
+        return (pick(podLogDir, daemon.podLogDir, Self.defaultPodLogDir),
+                pick(runDir, daemon.runDir, Self.defaultRunDir),
+                pick(runtime, daemon.runtime, "\(ctx.binDir)/swkube-runc"))
     }
 }
 

@@ -37,6 +37,10 @@ final class FixtureNode {
 
     /// Runs a command line against this node with the fixed clock.
     func run(_ args: String..., daemonAlive: Bool = true) -> Output {
+        run(args, daemonAlive: daemonAlive)
+    }
+
+    func run(_ args: [String], daemonAlive: Bool = true) -> Output {
         Swkubectl.execute(args + ["--root-dir", root], fixedContext(daemonAlive: daemonAlive))
     }
 
