@@ -135,10 +135,20 @@ struct GetPodsCommand: KubeCtlCommand {
     @OptionGroup var ns: NamespaceOptions
     @Option(name: [.short, .customLong("output")], help: "Output format: wide, json, yaml or name.")
     var output: OutputFormat?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "A label selector (app=web,tier!=db).")
+    var selector: String?
+    @Flag(name: .customLong("no-headers"), help: "Print no header line.") var noHeaders = false
+    @Flag(name: .customLong("show-labels"), help: "Show the labels as the last column.") var showLabels = false
+    @Flag(name: [.short, .customLong("watch")], help: "After the listing, print a line per change.") var watch = false
     @Argument(help: "A pod name.") var name: String?
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
-        try GetPods(name: name, output: output, scope: ns.scope).run(global.paths, ctx)
+        var get = GetPods(name: name, output: output, scope: ns.scope)
+        get.selector = try selector.map { (s: String) throws(SwkError) in try LabelSelector(parsing: s) }
+        get.noHeaders = noHeaders
+        get.showLabels = showLabels
+        get.watch = watch
+        return try get.run(global.paths, ctx)
     }
 }
 

@@ -75,7 +75,8 @@ public struct Logs: Sendable {
                 file = LogFile(path: "\(dir)/\(next).log")
                 text += format(reader.feed(try file.readMore()))
             }
-            if !text.isEmpty, !ctx.emit(Output(stdout: text)) { return Output() }
+            // Emitted even when empty: that is where a gone reader is noticed.
+            if !ctx.emit(Output(stdout: text)) { return Output() }
             // Stop when the pod is gone or its containers are done for good, as kubectl does when
             // the container's stream ends.
             guard let now = try store.pod(namespace: namespace, name: name), now.uid == pod.uid else { break }
