@@ -10,8 +10,8 @@ public struct Swkubectl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
-        subcommands: [Get.self, Describe.self, LogsCommand.self, ApplyCommand.self, DeleteCommand.self, Top.self, ImagesCommand.self,
-                      ImportCommand.self, Version.self])
+        subcommands: [Get.self, Describe.self, LogsCommand.self, ExecCommand.self, ApplyCommand.self, DeleteCommand.self,
+                      Top.self, ImagesCommand.self, ImportCommand.self, RmiCommand.self, Version.self])
 
     public init() {}
 

@@ -41,7 +41,7 @@ final class FixtureNode {
     }
 
     func run(_ args: [String], daemonAlive: Bool = true) -> Output {
-        Swkubectl.execute(args + ["--root-dir", root], fixedContext(daemonAlive: daemonAlive))
+        Swkubectl.execute(["--root-dir", root] + args, fixedContext(daemonAlive: daemonAlive))
     }
 
     static func pod(_ name: String, ns: String = "default", phase: String, age: Int64,
