@@ -11,7 +11,8 @@ public struct Swkubectl: ParsableCommand {
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
         subcommands: [Get.self, Describe.self, LogsCommand.self, ExecCommand.self, ApplyCommand.self, DeleteCommand.self,
-                      Top.self, ImagesCommand.self, ImportCommand.self, RmiCommand.self, Version.self])
+                      Top.self, ImagesCommand.self, ImportCommand.self, RmiCommand.self, Version.self,
+                      CompletionCommand.self])
 
     public init() {}
 
@@ -140,7 +141,7 @@ struct GetPodsCommand: KubeCtlCommand {
     @Flag(name: .customLong("no-headers"), help: "Print no header line.") var noHeaders = false
     @Flag(name: .customLong("show-labels"), help: "Show the labels as the last column.") var showLabels = false
     @Flag(name: [.short, .customLong("watch")], help: "After the listing, print a line per change.") var watch = false
-    @Argument(help: "A pod name.") var name: String?
+    @Argument(help: "A pod name.", completion: .custom(podNames)) var name: String?
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
         var get = GetPods(name: name, output: output, scope: ns.scope)
@@ -176,7 +177,7 @@ struct DescribePodCommand: KubeCtlCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .customLong("namespace")], help: "The namespace.")
     var namespace = "default"
-    @Argument(help: "The pod name.") var name: String
+    @Argument(help: "The pod name.", completion: .custom(podNames)) var name: String
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
         try DescribePod(name: name, namespace: namespace).run(global.paths, ctx)

@@ -92,7 +92,7 @@ struct ExecCommand: KubeCtlCommand {
     var container: String?
     @Flag(name: [.customShort("i"), .customLong("stdin")], help: "Pass standard input to the command.") var stdin = false
     @Flag(name: [.short, .customLong("tty")], help: "Allocate a terminal for the command.") var tty = false
-    @Argument(help: "The pod name.") var name: String
+    @Argument(help: "The pod name.", completion: .custom(podNames)) var name: String
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
     func validate() throws {

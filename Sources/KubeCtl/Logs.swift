@@ -215,7 +215,7 @@ struct LogsCommand: KubeCtlCommand {
     @Option(help: "Lines from the end to show (-1: all).") var tail = -1
     @Flag(help: "Prefix each line with its RFC3339 timestamp.") var timestamps = false
     @Option(help: "Only lines newer than a duration (5s, 2m, 3h).") var since: String?
-    @Argument(help: "The pod name.") var name: String
+    @Argument(help: "The pod name.", completion: .custom(podNames)) var name: String
 
     func validate() throws {
         if let since, TimeText.parseDuration(since) == nil {

@@ -132,7 +132,7 @@ struct TopPodsCommand: KubeCtlCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ns: NamespaceOptions
     @Flag(help: "One line per container.") var containers = false
-    @Argument(help: "A pod name.") var name: String?
+    @Argument(help: "A pod name.", completion: .custom(podNames)) var name: String?
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
         var top = TopPods(name: name, scope: ns.scope)
