@@ -33,7 +33,7 @@ let package = Package(
             ]),
         // swkubectl's commands and output formatting, as a library so golden tests can run them.
         .target(name: "KubeCtl", dependencies: [
-            "StateStore", "ImageStore", "SwkSupport",
+            "StateStore", "ImageStore", "KubeAPI", "SwkYAML", "SwkSupport", "CSwkSys",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The executor: synchronous, Foundation-free, fully static for start-up speed.
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
-        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore"]),
+        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore", "SwkSupport"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),

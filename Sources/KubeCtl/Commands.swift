@@ -10,7 +10,9 @@ public struct Swkubectl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
-        subcommands: [Get.self, Describe.self, ImagesCommand.self, ImportCommand.self, Version.self])
+        subcommands: [Get.self, Describe.self, LogsCommand.self, ExecCommand.self, ApplyCommand.self, DeleteCommand.self,
+                      Top.self, ImagesCommand.self, ImportCommand.self, RmiCommand.self, Version.self,
+                      CompletionCommand.self])
 
     public init() {}
 
@@ -45,7 +47,7 @@ public struct Swkubectl: ParsableCommand {
         return exitCode(for: error) == .success ? Output(stdout: text) : Output(stderr: text, exitCode: 1)
     }
 
-    static let globalOptions: Set<String> = ["--root-dir", "--pod-manifest-path"]
+    static let globalOptions: Set<String> = ["--root-dir", "--pod-manifest-path", "--pod-log-dir", "--run-dir", "--runtime"]
 
     /// kubectl takes global flags anywhere (`swkubectl --root-dir /x get pods`); ArgumentParser
     /// reads a leaf command's options only after the command's name, so move them to the end.
@@ -91,7 +93,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("pod-manifest-path"), help: "The directory of Pod manifests.")
     var podManifestPath = Paths.defaultManifestDir
 
-    var paths: Paths { Paths(rootDir: rootDir, manifestDir: podManifestPath) }
+    @Option(name: .customLong("pod-log-dir"), help: "The pod log tree (default: the daemon's, else /var/log/pods).")
+    var podLogDir: String?
+
+    @Option(name: .customLong("run-dir"), help: "swkubelet's runtime state directory (default: the daemon's, else /run/swkube).")
+    var runDir: String?
+
+    @Option(name: .customLong("runtime"), help: "The OCI runtime for exec (default: the daemon's, else swkube-runc beside swkubectl).")
+    var runtime: String?
+
+    var paths: Paths {
+        var p = Paths(rootDir: rootDir, manifestDir: podManifestPath)
+        p.podLogDir = podLogDir
+        p.runDir = runDir
+        p.runtime = runtime
+        return p
+    }
 }
 
 struct NamespaceOptions: ParsableArguments {
@@ -119,10 +136,20 @@ struct GetPodsCommand: KubeCtlCommand {
     @OptionGroup var ns: NamespaceOptions
     @Option(name: [.short, .customLong("output")], help: "Output format: wide, json, yaml or name.")
     var output: OutputFormat?
-    @Argument(help: "A pod name.") var name: String?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "A label selector (app=web,tier!=db).")
+    var selector: String?
+    @Flag(name: .customLong("no-headers"), help: "Print no header line.") var noHeaders = false
+    @Flag(name: .customLong("show-labels"), help: "Show the labels as the last column.") var showLabels = false
+    @Flag(name: [.short, .customLong("watch")], help: "After the listing, print a line per change.") var watch = false
+    @Argument(help: "A pod name.", completion: .custom(podNames)) var name: String?
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
-        try GetPods(name: name, output: output, scope: ns.scope).run(global.paths, ctx)
+        var get = GetPods(name: name, output: output, scope: ns.scope)
+        get.selector = try selector.map { (s: String) throws(SwkError) in try LabelSelector(parsing: s) }
+        get.noHeaders = noHeaders
+        get.showLabels = showLabels
+        get.watch = watch
+        return try get.run(global.paths, ctx)
     }
 }
 
@@ -150,7 +177,7 @@ struct DescribePodCommand: KubeCtlCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .customLong("namespace")], help: "The namespace.")
     var namespace = "default"
-    @Argument(help: "The pod name.") var name: String
+    @Argument(help: "The pod name.", completion: .custom(podNames)) var name: String
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
         try DescribePod(name: name, namespace: namespace).run(global.paths, ctx)

@@ -12,31 +12,67 @@ public struct Context: Sendable {
     public var utcOffset: @Sendable (Int64) -> Int
     /// Whether a process with this pid exists (checks the daemon's heartbeat pid).
     public var isProcessAlive: @Sendable (Int32) -> Bool
+    /// The current time (Unix nanoseconds) for commands that run on (`-w`, `-f`, `top`).
+    public var clock: @Sendable () -> Int64
+    /// Waits this many nanoseconds between polls; tests change the node here instead of sleeping.
+    public var pause: @Sendable (Int64) -> Void
+    /// Writes output now, for commands that follow changes; false once the reader is gone, which
+    /// ends the command (kubectl stops on a closed pipe too).
+    public var emit: @Sendable (Output) -> Bool
+    /// The descriptors `exec` hands to the container process and `apply -f -` reads.
+    public var stdinFD: Int32 = 0
+    public var stdoutFD: Int32 = 1
+    public var stderrFD: Int32 = 2
+    /// Where the cgroup hierarchies are mounted (`top`).
+    public var cgroupRoot = "/sys/fs/cgroup"
+    /// The directory of the swkubectl binary (the default OCI runtime sits beside it).
+    public var binDir = "/usr/local/bin"
 
     public init(now: Int64, hostname: String, utcOffset: @escaping @Sendable (Int64) -> Int,
-                isProcessAlive: @escaping @Sendable (Int32) -> Bool) {
+                isProcessAlive: @escaping @Sendable (Int32) -> Bool,
+                clock: (@Sendable () -> Int64)? = nil,
+                pause: @escaping @Sendable (Int64) -> Void = { _ in },
+                emit: @escaping @Sendable (Output) -> Bool = { _ in false }) {
         self.now = now
         self.hostname = hostname
         self.utcOffset = utcOffset
         self.isProcessAlive = isProcessAlive
+        self.clock = clock ?? { now }
+        self.pause = pause
+        self.emit = emit
     }
 
-    /// The real clock, host name, local time zone and process table.
+    /// The real clock, host name, local time zone, process table and standard descriptors.
     public static func system() -> Context {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
         var name = [CChar](repeating: 0, count: 256)
         let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             : "localhost"
-        return Context(
-            now: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec),
+        var ctx = Context(
+            now: Proc.realtimeNanoseconds(),
             hostname: host,
             utcOffset: { t in
                 var secs = time_t(t / 1_000_000_000)
                 var tm = tm()
                 return localtime_r(&secs, &tm) == nil ? 0 : Int(tm.tm_gmtoff)
             },
-            isProcessAlive: { pid in kill(pid, 0) == 0 || errno == EPERM })
+            isProcessAlive: { pid in kill(pid, 0) == 0 || errno == EPERM },
+            clock: { Proc.realtimeNanoseconds() },
+            pause: { nanos in
+                var left = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
+                var rest = timespec()
+                while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
+            },
+            emit: { out in
+                let ok = Array(out.stdout.utf8).withUnsafeBytes { FS.writeAll(1, $0) }
+                _ = Array(out.stderr.utf8).withUnsafeBytes { FS.writeAll(2, $0) }
+                return ok
+            })
+        var exe = [CChar](repeating: 0, count: Int(PATH_MAX))
+        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
+        if n > 0 {
+            ctx.binDir = FS.dirname(of: String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return ctx
     }
 }
 
@@ -58,8 +94,15 @@ public struct Paths: Sendable, Equatable {
     public static let defaultRootDir = "/var/lib/swkube"
     public static let defaultManifestDir = "/etc/swkube/pods"
 
+    public static let defaultPodLogDir = "/var/log/pods"
+    public static let defaultRunDir = "/run/swkube"
+
     public var rootDir: String
     public var manifestDir: String
+    /// nil: what the daemon recorded in the state database, else the default.
+    public var podLogDir: String?
+    public var runDir: String?
+    public var runtime: String?
 
     public init(rootDir: String = defaultRootDir, manifestDir: String = defaultManifestDir) {
         self.rootDir = rootDir
@@ -71,6 +114,18 @@ public struct Paths: Sendable, Equatable {
     /// The state database, read-only: the CLI never writes it.
     func openState() throws(SwkError) -> StateStore {
         try StateStore(path: statePath, readOnly: true)
+    }
+
+    /// The flags, then what the daemon recorded, then the defaults.
+    func resolved(_ store: StateStore, _ ctx: Context) throws(SwkError) -> (podLogDir: String, runDir: String, runtime: String) {
+        let daemon = try store.daemonSettings() ?? DaemonSettings()
+        func pick(_ flag: String?, _ recorded: String, _ fallback: String) -> String {
+            if let flag { return flag }
+            return recorded.isEmpty ? fallback : recorded
+        }
+        return (pick(podLogDir, daemon.podLogDir, Self.defaultPodLogDir),
+                pick(runDir, daemon.runDir, Self.defaultRunDir),
+                pick(runtime, daemon.runtime, "\(ctx.binDir)/swkube-runc"))
     }
 }
 

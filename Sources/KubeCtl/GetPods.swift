@@ -22,11 +22,17 @@ public struct NamespaceScope: Sendable, Equatable {
     var noResources: String { all ? "No resources found\n" : "No resources found in \(namespace) namespace.\n" }
 }
 
-/// `swkubectl get pods [NAME] [-o wide|json|yaml|name] [-n NS | -A]`.
+/// `swkubectl get pods [NAME] [-o wide|json|yaml|name] [-n NS | -A] [-l SELECTOR] [--no-headers]
+/// [--show-labels] [-w]`. With `-w` the first listing is followed by a line per change, found by
+/// polling the state database (a read of one small table; the daemon writes only on changes).
 public struct GetPods: Sendable {
     public var name: String?
     public var output: OutputFormat?
     public var scope: NamespaceScope
+    public var selector: LabelSelector?
+    public var noHeaders = false
+    public var showLabels = false
+    public var watch = false
 
     public init(name: String? = nil, output: OutputFormat? = nil, scope: NamespaceScope = .init()) {
         self.name = name
@@ -34,24 +40,27 @@ public struct GetPods: Sendable {
         self.scope = scope
     }
 
+    /// How often `-w` reads the database.
+    static let pollNanos: Int64 = 500_000_000
+
     public func run(_ paths: Paths, _ ctx: Context) throws(SwkError) -> Output {
         let store = try paths.openState()
         var out = Output()
         out.stderr = try daemonWarning(store, ctx) ?? ""
-        let pods: [PodRecord]
+        if name != nil && selector != nil {
+            throw SwkError(.invalidArgument, "name cannot be provided when a selector is specified")
+        }
         if let name {
             if scope.all {
                 throw SwkError(.invalidArgument, "a resource cannot be retrieved by name across all namespaces")
             }
-            guard let pod = try store.pod(namespace: scope.namespace, name: name) else {
+            if try store.pod(namespace: scope.namespace, name: name) == nil {
                 out.stderr += notFound(name, in: try store.pods())
                 out.exitCode = 1
                 return out
             }
-            pods = [pod]
-        } else {
-            pods = try store.pods().filter { scope.contains($0.namespace) }
         }
+        var pods = try select(store)
         switch output {
         case .json:
             out.stdout = try (name == nil ? PodObject.list(pods) : PodObject.make(pods[0])).jsonText()
@@ -60,30 +69,75 @@ public struct GetPods: Sendable {
         case .name:
             out.stdout = pods.map { "pod/\($0.name)\n" }.joined()
         case .wide, nil:
-            if pods.isEmpty {
+            if pods.isEmpty && !watch {
                 out.stderr += scope.noResources
             } else {
-                out.stdout = table(pods, ctx)
+                out.stdout = TabWriter.table.format((noHeaders ? "" : header()) + pods.map { row($0, ctx) }.joined())
             }
         }
         out.stderr += manifestErrorLines(try store.manifestErrors())
-        return out
+        guard watch else { return out }
+
+        // Watch: one line per pod whose record changed (the passage of time alone is no change),
+        // appeared or disappeared.
+        guard ctx.emit(out) else { return Output() }
+        var last = Dictionary(pods.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        while true {
+            ctx.pause(Self.pollNanos)
+            pods = try select(store)
+            var changed: [PodRecord] = []
+            for pod in pods where last[pod.uid] != pod { changed.append(pod) }
+            let current = Set(pods.map(\.uid))
+            // A deleted pod is shown once more as it was last seen, as kubectl shows a DELETED event.
+            let gone = last.values.filter { !current.contains($0.uid) }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+            last = Dictionary(pods.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+            let events = changed + gone
+            var later = ctx
+            later.now = ctx.clock()
+            var text = ""
+            switch output {
+            case .json:
+                for p in events { text += try PodObject.make(p).jsonText() }
+            case .yaml:
+                for p in events { text += "---\n" + (try PodObject.make(p).yamlText()) }
+            case .name:
+                text = events.map { "pod/\($0.name)\n" }.joined()
+            case .wide, nil:
+                text = TabWriter.table.format(events.map { row($0, later) }.joined())
+            }
+            // Emitted even when empty: that is where a gone reader is noticed.
+            if !ctx.emit(Output(stdout: text)) { return Output() }
+        }
     }
 
-    private func table(_ pods: [PodRecord], _ ctx: Context) -> String {
-        let wide = output == .wide
+    /// The pods in scope, by name, matching the selector.
+    private func select(_ store: StateStore) throws(SwkError) -> [PodRecord] {
+        if let name {
+            return try store.pod(namespace: scope.namespace, name: name).map { [$0] } ?? []
+        }
+        return try store.pods().filter { pod in
+            scope.contains(pod.namespace) && (selector?.matches(PodObject.labels(pod)) ?? true)
+        }
+    }
+
+    private func header() -> String {
         var header = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
         if scope.all { header.insert("NAMESPACE", at: 0) }
-        if wide { header += ["IP", "NODE"] }
-        var text = header.joined(separator: "\t") + "\n"
-        for pod in pods {
-            let s = PodSummary(pod, now: ctx.now)
-            var row = [pod.name, s.ready, s.status, s.restarts, TimeText.since(pod.createdAt, now: ctx.now)]
-            if scope.all { row.insert(pod.namespace, at: 0) }
-            if wide { row += [pod.podIP.isEmpty ? "<none>" : pod.podIP, ctx.hostname] }
-            text += row.joined(separator: "\t") + "\n"
+        if output == .wide { header += ["IP", "NODE"] }
+        if showLabels { header.append("LABELS") }
+        return header.joined(separator: "\t") + "\n"
+    }
+
+    private func row(_ pod: PodRecord, _ ctx: Context) -> String {
+        let s = PodSummary(pod, now: ctx.now)
+        var row = [pod.name, s.ready, s.status, s.restarts, TimeText.since(pod.createdAt, now: ctx.now)]
+        if scope.all { row.insert(pod.namespace, at: 0) }
+        if output == .wide { row += [pod.podIP.isEmpty ? "<none>" : pod.podIP, ctx.hostname] }
+        if showLabels {
+            let labels = PodObject.labels(pod).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            row.append(labels.isEmpty ? "<none>" : labels.joined(separator: ","))
         }
-        return TabWriter.table.format(text)
+        return row.joined(separator: "\t") + "\n"
     }
 
     /// kubectl's NotFound line, with a hint when the name exists in another namespace or is a

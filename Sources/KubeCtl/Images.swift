@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageStore
+import StateStore
 import SwkSupport
 
 /// `swkubectl images` / `get images`: the image store's images, as `crictl images` lists them.
@@ -63,4 +64,57 @@ func humanSize(_ bytes: Int64) -> String {
     if unit == 0 { return "\(bytes)B" }
     let rounded = (value * 100).rounded() / 100
     return "\(rounded)\(units[unit])"
+}
+
+/// `swkubectl rmi REF…`: untags a name, or removes an image by ID or digest (then collects
+/// garbage), as `crictl rmi`; refused while a pod in the state database uses the image, since the
+/// daemon would otherwise find it gone at the container's next restart.
+struct RmiCommand: KubeCtlCommand {
+    static let configuration = CommandConfiguration(commandName: "rmi", abstract: "Remove images from the node's image store.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Image names, IDs or digests.") var references: [String]
+
+    func validate() throws {
+        if references.isEmpty { throw ValidationError("image id or name is required") }
+    }
+
+    func output(_ ctx: Context) throws(SwkError) -> Output {
+        let images = try ImageStore(root: global.rootDir)
+        let pods: [PodRecord]
+        do {
+            pods = try global.paths.openState().pods()
+        } catch where error.code == .notFound {
+            pods = []  // the daemon never ran here: no pod can use an image
+        }
+        var out = Output()
+        for reference in references {
+            guard let record = try images.resolve(reference) else {
+                out.stderr += "error: no such image \(reference)\n"
+                out.exitCode = 1
+                continue
+            }
+            let name = try? ImageReference.normalize(reference)
+            // Untagging one of several names leaves the image: only users of that name matter.
+            let onlyUntags = name.map { record.names.contains($0) && record.names.count > 1 } ?? false
+            var user: String?
+            for pod in pods {
+                for c in pod.containers where user == nil {
+                    var uses = c.imageID == record.id || c.imageID == record.manifestDigest
+                    if !uses { uses = try images.resolve(c.image)?.manifestDigest == record.manifestDigest }
+                    if onlyUntags { uses = (try? ImageReference.normalize(c.image)) == name }
+                    if uses { user = "\(pod.namespace)/\(pod.name) (container \(c.name))" }
+                }
+            }
+            if let user {
+                out.stderr += "error: image \(reference) is in use by pod \(user): delete the pod first\n"
+                out.exitCode = 1
+                continue
+            }
+            try images.remove(reference)
+            let removed = onlyUntags ? [name ?? reference] : (record.names.isEmpty ? [record.id] : record.names)
+            out.stdout += removed.map { "Deleted: \($0)\n" }.joined()
+        }
+        return out
+    }
 }

@@ -84,3 +84,80 @@ enum TimeText {
         }
     }
 }
+
+extension TimeText {
+    /// Unix nanoseconds of an RFC 3339 time (`2026-12-01T11:59:58.123456789Z`, or with a
+    /// `+01:00` offset), as CRI log lines carry them; nil when it is not one.
+    static func parseRFC3339(_ s: Substring) -> Int64? {
+        let u = Array(s.utf8)
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= u.count else { return nil }
+            var n: Int64 = 0
+            for b in u[from..<(from + count)] {
+                guard b >= 0x30 && b <= 0x39 else { return nil }
+                n = n * 10 + Int64(b - 0x30)
+            }
+            return n
+        }
+        guard u.count >= 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] == UInt8(ascii: "T"),
+              u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+              (1...12).contains(month) else { return nil }
+        var i = 19
+        var fraction: Int64 = 0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+                if digits < 9 { fraction = fraction * 10 + Int64(u[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            for _ in min(digits, 9)..<9 { fraction *= 10 }
+        }
+        var offset: Int64 = 0
+        guard i < u.count else { return nil }
+        if u[i] == UInt8(ascii: "Z") {
+            i += 1
+        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            guard let h = number(i + 1, 2), let m = number(i + 4, 2) else { return nil }
+            offset = (h * 60 + m) * 60 * (u[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == u.count else { return nil }
+        // days_from_civil (Howard Hinnant).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return seconds * nanosPerSecond + fraction
+    }
+
+    /// Nanoseconds of a Go duration (`5m`, `1h30m`, `10s`, `250ms`), as `--since` takes it.
+    static func parseDuration(_ s: String) -> Int64? {
+        // "ms" before "m": the first unit that prefixes the rest wins.
+        let units: [(String, Int64)] = [("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000),
+                                        ("s", nanosPerSecond), ("m", 60 * nanosPerSecond), ("h", 3600 * nanosPerSecond)]
+        var rest = Substring(s)
+        var total: Int64 = 0
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isNumber || $0 == "." }
+            guard !digits.isEmpty, let value = Double(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            guard let (unit, scale) = units.first(where: { rest.hasPrefix($0.0) }) else {
+                return nil
+            }
+            rest = rest.dropFirst(unit.count)
+            total += Int64(value * Double(scale))
+        }
+        return total
+    }
+}

@@ -27,7 +27,9 @@ import SwkSupport
 ///     manifest_errors           replaced whole by each manifest scan
 ///     └─ file TEXT, line INTEGER, message TEXT, observed_at INTEGER
 ///     daemon                    (v2) a single row: the daemon's pid and last heartbeat
-///     └─ id INTEGER PK CHECK (id = 1), pid INTEGER, heartbeat_at INTEGER
+///     ├─ id INTEGER PK CHECK (id = 1), pid INTEGER, heartbeat_at INTEGER
+///     └─ runtime, run_dir, pod_log_dir TEXT  (v3) where the daemon runs containers and writes
+///                                            their logs, so `swkubectl logs|exec` need no flags
 ///
 /// `PRAGMA user_version` holds the number of migrations applied. Migrations are append-only: never
 /// edit a shipped one, add the next.
@@ -98,6 +100,12 @@ enum Schema {
             pid INTEGER NOT NULL,
             heartbeat_at INTEGER NOT NULL
         );
+        """,
+        // 3: the daemon's OCI runtime, run directory and pod log directory ('' = not reported).
+        """
+        ALTER TABLE daemon ADD COLUMN runtime TEXT NOT NULL DEFAULT '';
+        ALTER TABLE daemon ADD COLUMN run_dir TEXT NOT NULL DEFAULT '';
+        ALTER TABLE daemon ADD COLUMN pod_log_dir TEXT NOT NULL DEFAULT '';
         """,
     ]
 

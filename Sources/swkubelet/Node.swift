@@ -18,6 +18,9 @@ struct Node {
         }
         let clock = SystemClock()
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
+        // Where swkubectl finds the runtime (exec) and the logs without being told.
+        try store.setDaemonSettings(DaemonSettings(runtime: settings.runtime, runDir: settings.runDir,
+                                                   podLogDir: settings.podLogDir), pid: getpid(), at: clock.now())
         let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
         var runtimeConfig = LocalRuntime.Configuration(

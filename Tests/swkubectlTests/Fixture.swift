@@ -37,7 +37,11 @@ final class FixtureNode {
 
     /// Runs a command line against this node with the fixed clock.
     func run(_ args: String..., daemonAlive: Bool = true) -> Output {
-        Swkubectl.execute(args + ["--root-dir", root], fixedContext(daemonAlive: daemonAlive))
+        run(args, daemonAlive: daemonAlive)
+    }
+
+    func run(_ args: [String], daemonAlive: Bool = true) -> Output {
+        Swkubectl.execute(["--root-dir", root] + args, fixedContext(daemonAlive: daemonAlive))
     }
 
     static func pod(_ name: String, ns: String = "default", phase: String, age: Int64,

@@ -1,0 +1,38 @@
+import SwkSupport
+
+/// Where the running daemon keeps what the CLI reaches directly: the OCI runtime binary and its
+/// run directory (`exec`) and the pod log tree (`logs`). Empty strings mean "not reported".
+public struct DaemonSettings: Sendable, Equatable {
+    public var runtime: String
+    public var runDir: String
+    public var podLogDir: String
+
+    public init(runtime: String = "", runDir: String = "", podLogDir: String = "") {
+        self.runtime = runtime
+        self.runDir = runDir
+        self.podLogDir = podLogDir
+    }
+}
+
+extension StateStore {
+    /// Recorded by `swkubelet` at start-up, together with a first heartbeat.
+    public func setDaemonSettings(_ settings: DaemonSettings, pid: Int32, at: Int64) throws(SwkError) {
+        try db.transaction { () throws(SwkError) in
+            let stmt = try db.statement("""
+                INSERT INTO daemon (id, pid, heartbeat_at, runtime, run_dir, pod_log_dir) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, heartbeat_at = excluded.heartbeat_at,
+                    runtime = excluded.runtime, run_dir = excluded.run_dir, pod_log_dir = excluded.pod_log_dir
+                """)
+            stmt.bind(.int(Int64(pid)), .int(at), .text(settings.runtime), .text(settings.runDir), .text(settings.podLogDir))
+            try stmt.run()
+        }
+    }
+
+    /// What the daemon last reported, or nil if it never wrote its row.
+    public func daemonSettings() throws(SwkError) -> DaemonSettings? {
+        let stmt = try db.statement("SELECT runtime, run_dir, pod_log_dir FROM daemon WHERE id = 1")
+        defer { stmt.reset() }
+        guard try stmt.step() else { return nil }
+        return DaemonSettings(runtime: stmt.text(0), runDir: stmt.text(1), podLogDir: stmt.text(2))
+    }
+}
