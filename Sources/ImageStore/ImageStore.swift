@@ -84,7 +84,7 @@ public final class ImageStore: Sendable {
         snapshotsDir = "\(self.root)/snapshots"
         indexPath = "\(self.root)/images.json"
         lockPath = "\(self.root)/images.lock"
-        leasePath = "\(self.root)/content/leases.lock"
+        leasePath = "\(self.root)/leases.lock"
         try FS.makeDirectories(snapshotsDir)
         try removeCrashLeftovers()
     }

@@ -42,6 +42,21 @@ import Testing
         }
     }
 
+    @Test func usageGrowsWithImportsAndShrinksAfterRemoval() throws {
+        let dir = try makeTempDir("usage")
+        defer { cleanup(dir) }
+        let store = try ImageStore(root: "\(dir)/store")
+        let empty = try store.usage()
+        let image = try #require(try store.importArchive(path: try buildDemo(in: dir)).first)
+        if isRoot { _ = try store.lowerDirs(for: image) }
+        let full = try store.usage()
+        #expect(full.usedBytes > empty.usedBytes + Int64(image.size))
+        #expect(full.inodesUsed >= empty.inodesUsed + 3)
+        #expect(full.mountpoint == store.root)
+        try store.remove(image.id)
+        #expect(try store.usage() == empty)
+    }
+
     @Test func readsTheArchiveFromAPipe() throws {
         let dir = try makeTempDir("pipe")
         defer { cleanup(dir) }
