@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "swk_probe.h"
+#include "swk_sys.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ long swk_probe_tcp(const char *netns_path, const char *ip, int port, int timeout
     pid_t pid = fork();
     if (pid < 0) { int e = errno; close(pipefd[0]); close(pipefd[1]); errno = e; return -1; }
     if (pid == 0) {
-        close(pipefd[0]);
+        swk_close_fds_except(pipefd[1], -1);
         long result = probe_child(netns_path, ip, port, timeout_ms, request, request_len, response, response_cap);
         ssize_t w = write(pipefd[1], &result, sizeof result);
         if (w == sizeof result && result > 0) (void)!write(pipefd[1], response, (size_t)result);

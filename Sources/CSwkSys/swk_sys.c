@@ -34,6 +34,18 @@ int swk_fcntl_setfl(int fd, int flags) { return fcntl(fd, F_SETFL, flags); }
 int swk_ioctl_int(int fd, unsigned long request, int *arg) { return ioctl(fd, request, arg); }
 pid_t swk_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
+void swk_close_fds_except(int keep_a, int keep_b) {
+    int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
+    unsigned int from = 3;
+    for (int i = 0; i < 2; i++) {
+        int keep = i == 0 ? lo : hi;
+        if (keep < (int)from) continue;
+        if ((unsigned int)keep > from) syscall(SYS_close_range, from, (unsigned int)keep - 1, 0);
+        from = (unsigned int)keep + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
 static int pin_one(pid_t pid, const char *kind, const char *target) {
     char src[64];
     if (target == NULL) return 0;
@@ -54,8 +66,7 @@ int swk_pin_namespaces(int flags, const char *net_path, const char *ipc_path, co
     if (pid == 0) {
         // Child: only syscalls from here. Report the errno of a failed step, then wait to be pinned.
         int err = 0;
-        close(ready[0]);
-        close(done[1]);
+        swk_close_fds_except(ready[1], done[0]);
         if (unshare(flags) < 0) err = errno;
         else if (hostname != NULL && (flags & CLONE_NEWUTS) && sethostname(hostname, strlen(hostname)) < 0) err = errno;
         if (write(ready[1], &err, sizeof err) != sizeof err) _exit(1);
@@ -72,6 +83,9 @@ int swk_pin_namespaces(int flags, const char *net_path, const char *ipc_path, co
     if (err == 0 && pin_one(pid, "net", net_path) < 0) err = errno;
     if (err == 0 && pin_one(pid, "ipc", ipc_path) < 0) err = errno;
     if (err == 0 && pin_one(pid, "uts", uts_path) < 0) err = errno;
+    // Release the child with a byte, not by EOF: a concurrent fork elsewhere may hold a copy of done[1].
+    char go = 1;
+    (void)!write(done[1], &go, 1);
     close(done[1]);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}

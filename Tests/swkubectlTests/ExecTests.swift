@@ -34,9 +34,10 @@ private final class RunningContainer {
         let spec = try Spawn.run([runtime, "spec", "--bundle", bundle])
         try #require(spec.status == 0, "\(spec.stderr)")
         var config = try FS.readString("\(bundle)/config.json")
-        config = config.replacing(#""terminal" : true"#, with: #""terminal" : false"#)
-            .replacing("\"args\" : [\n      \"sh\"\n    ]", with: #""args" : ["sleep", "1000"]"#)
-            .replacing(#""linux" : {"#, with: #""linux" : { "cgroupsPath" : "\#(cgroup)","#)
+        // Whatever the spec writer's spacing: no terminal, a long sleep, our own cgroup.
+        config = config.replacing(/"terminal"\s*:\s*true/, with: #""terminal": false"#)
+            .replacing(/"args"\s*:\s*\[\s*"sh"\s*\]/, with: #""args": ["sleep", "1000"]"#)
+            .replacing(/"linux"\s*:\s*\{/, with: #""linux": { "cgroupsPath": "\#(cgroup)","#)
         try FS.writeAtomic("\(bundle)/config.json", config)
         let started = try Spawn.run([runtime, "--root", "\(run)/runc", "run", "--detach", "--bundle", bundle, id])
         try #require(started.status == 0, "\(started.stderr)")

@@ -45,6 +45,11 @@ enum {
     SWK_IN_CLOEXEC = 02000000,
 };
 
+/// In a forked child: closes every descriptor from 3 up except `keep_a` and `keep_b` (-1 for none),
+/// so the child holds no copy of another thread's pipe (whose reader would then never see EOF).
+/// Only syscalls: safe between fork and exit.
+void swk_close_fds_except(int keep_a, int keep_b);
+
 /// Forks a child that creates the namespaces in `flags` and pins each of them by bind-mounting
 /// /proc/<child>/ns/<kind> onto the files given (NULL skips a kind), then the child exits.
 /// Pinned namespaces outlive every process, as `ip netns add` does; a pod sandbox is built on them.
