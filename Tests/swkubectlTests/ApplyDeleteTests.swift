@@ -186,6 +186,18 @@ private func pod(_ name: String, image: String = "busybox:1.36", comment: String
         #expect(try m.files().isEmpty)
     }
 
+    @Test func deleteByDirectoryAndStandardInput() throws {
+        let m = try ManifestNode()
+        _ = try m.run("apply", "-f", "-", stdin: pod("one") + "---\n" + pod("two"))
+        try FS.makeDirectories("\(m.node.root)/in")
+        try FS.writeAtomic("\(m.node.root)/in/one.yaml", pod("one"))
+        #expect(try m.run("delete", "-f", "\(m.node.root)/in") == Output(stdout: "pod \"one\" deleted\n"))
+        #expect(try m.run("delete", "-f", "-", stdin: pod("two")) == Output(stdout: "pod \"two\" deleted\n"))
+        #expect(try m.files().isEmpty)
+        #expect(try m.run("delete", "-f", "\(m.node.root)/missing.yaml") ==
+                Output(stderr: "error: the path \"\(m.node.root)/missing.yaml\" does not exist\n", exitCode: 1))
+    }
+
     @Test func deleteUsageErrors() throws {
         let m = try ManifestNode()
         #expect(try m.run("delete", "svc", "x").stderr.contains("the server doesn't have a resource type \"svc\""))
