@@ -100,6 +100,14 @@ private func pod(_ name: String, image: String = "busybox:1.36", comment: String
         #expect(try m.files().isEmpty)
     }
 
+    @Test func warningsDoNotStopTheApply() throws {
+        let m = try ManifestNode()
+        let text = pod("w").replacing("    image: busybox:1.36\n", with: "    image: busybox:1.36\n    colour: blue\n")
+        #expect(try m.run("apply", "-f", "-", stdin: text) == Output(
+            stdout: "pod/w created\n", stderr: "warning: stdin:9:5: spec.containers[0].colour: unknown field \"colour\"\n"))
+        #expect(try m.files() == ["default_w.yaml": text])
+    }
+
     @Test func applyReadsStandardInputAndDirectories() throws {
         let m = try ManifestNode()
         #expect(try m.run("apply", "-f", "-", stdin: pod("one") + "---\n" + pod("two")) ==
