@@ -31,7 +31,7 @@ public struct Apply: Sendable {
         var out = Output()
         var items: [Item] = []
         var failed = false
-        for (label, bytes) in try readInputs(ctx) {
+        for (label, bytes) in try readManifestInputs(inputs, ctx) {
             let parsed = ManifestParser.parse(bytes, file: label)
             for d in parsed.diagnostics {
                 out.stderr += "\(d.severity == .error ? "error" : "warning"): \(d)\n"
@@ -65,30 +65,6 @@ public struct Apply: Sendable {
         return out
     }
 
-    /// `-` is standard input; a directory contributes its manifest files (the daemon's name
-    /// rule), sorted; anything else is one file.
-    private func readInputs(_ ctx: Context) throws(SwkError) -> [(String, [UInt8])] {
-        var sources: [(String, [UInt8])] = []
-        for input in inputs {
-            if input == "-" {
-                sources.append(("stdin", try readAll(ctx.stdinFD)))
-            } else if FS.isDirectory(input) {
-                let names = try FS.list(input).filter(ManifestDirectory.isManifest).sorted()
-                for name in names {
-                    let path = input.hasSuffix("/") ? "\(input)\(name)" : "\(input)/\(name)"
-                    sources.append((path, try FS.readBytes(path)))
-                }
-            } else {
-                do {
-                    sources.append((input, try FS.readBytes(input)))
-                } catch {
-                    throw error.code == .notFound ? SwkError(.notFound, "the path \"\(input)\" does not exist") : error
-                }
-            }
-        }
-        return sources
-    }
-
     /// Writes one object; returns `created`, `configured` or `unchanged`.
     private func declare(_ item: Item, in dir: ManifestDirectory) throws(SwkError) -> String {
         if let (file, existing) = try dir.declaration(of: item.key) {
@@ -114,6 +90,30 @@ public struct Apply: Sendable {
         let x = ManifestParser.parse(Array(a.utf8), file: "a"), y = ManifestParser.parse(Array(b.utf8), file: "b")
         return x.errors.isEmpty && x.pods == y.pods && x.configMaps == y.configMaps && x.secrets == y.secrets
     }
+}
+
+/// The inputs of `-f`: `-` is standard input; a directory contributes its manifest files (the
+/// daemon's name rule), sorted; anything else is one file. Returns (label, bytes) pairs.
+func readManifestInputs(_ inputs: [String], _ ctx: Context) throws(SwkError) -> [(String, [UInt8])] {
+    var sources: [(String, [UInt8])] = []
+    for input in inputs {
+        if input == "-" {
+            sources.append(("stdin", try readAll(ctx.stdinFD)))
+        } else if FS.isDirectory(input) {
+            let names = try FS.list(input).filter(ManifestDirectory.isManifest).sorted()
+            for name in names {
+                let path = input.hasSuffix("/") ? "\(input)\(name)" : "\(input)/\(name)"
+                sources.append((path, try FS.readBytes(path)))
+            }
+        } else {
+            do {
+                sources.append((input, try FS.readBytes(input)))
+            } catch {
+                throw error.code == .notFound ? SwkError(.notFound, "the path \"\(input)\" does not exist") : error
+            }
+        }
+    }
+    return sources
 }
 
 /// Replaces a manifest atomically (temp file in the same directory, ignored by the daemon's

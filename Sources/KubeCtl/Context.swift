@@ -63,9 +63,13 @@ public struct Context: Sendable {
                 while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
             },
             emit: { out in
-                let ok = Array(out.stdout.utf8).withUnsafeBytes { FS.writeAll(1, $0) }
                 _ = Array(out.stderr.utf8).withUnsafeBytes { FS.writeAll(2, $0) }
-                return ok
+                if out.stdout.isEmpty {
+                    // Nothing to write, but a pipe whose reader left reports POLLERR: stop then too.
+                    var fds = [pollfd(fd: 1, events: 0, revents: 0)]
+                    return !(poll(&fds, 1, 0) == 1 && fds[0].revents & Int16(POLLERR) != 0)
+                }
+                return Array(out.stdout.utf8).withUnsafeBytes { FS.writeAll(1, $0) }
             })
         var exe = [CChar](repeating: 0, count: Int(PATH_MAX))
         let n = readlink("/proc/self/exe", &exe, exe.count - 1)

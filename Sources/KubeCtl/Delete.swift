@@ -2,14 +2,14 @@ import ArgumentParser
 import Glibc
 import SwkSupport
 
-/// `swkubectl delete pod NAME… [-n NS]` and `delete -f FILE`: removes the objects' declarations
+/// `swkubectl delete pod NAME… [-n NS]` and `delete -f FILE|DIR|-`: removes the objects' declarations
 /// from the manifest directory; the daemon then stops the pods. A file that declared only the
 /// object is removed; otherwise it is rewritten without that document (the others byte for byte).
 public struct Delete: Sendable {
     public enum Target: Sendable {
         case pods(names: [String], namespace: String)
-        /// The objects a manifest file (or `-`) declares.
-        case file(String)
+        /// The objects that manifest files, directories of them, or `-` declare.
+        case files([String])
     }
 
     public var target: Target
@@ -23,18 +23,12 @@ public struct Delete: Sendable {
         switch target {
         case .pods(let names, let namespace):
             keys = names.map { ObjectKey(kind: "Pod", namespace: namespace, name: $0) }
-        case .file(let path):
-            let text: String
-            if path == "-" {
-                text = String(decoding: try readAll(ctx.stdinFD), as: UTF8.self)
-            } else {
-                do {
-                    text = try FS.readString(path)
-                } catch {
-                    throw error.code == .notFound ? SwkError(.notFound, "the path \"\(path)\" does not exist") : error
-                }
+        case .files(let inputs):
+            var found: [ObjectKey] = []
+            for (label, bytes) in try readManifestInputs(inputs, ctx) {
+                found += try ManifestFile(path: label, text: String(decoding: bytes, as: UTF8.self)).objects.map(\.key)
             }
-            keys = try ManifestFile(path: path == "-" ? "stdin" : path, text: text).objects.map(\.key)
+            keys = found
         }
         var out = Output()
         let dir = ManifestDirectory(path: paths.manifestDir)
@@ -61,12 +55,12 @@ struct DeleteCommand: KubeCtlCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .customLong("namespace")], help: "The namespace.") var namespace = "default"
-    @Option(name: [.short, .customLong("filename")], help: "A manifest file whose objects to delete, or -.")
-    var filename: String?
+    @Option(name: [.short, .customLong("filename")], help: "A manifest file (or directory, or -) whose objects to delete.")
+    var filename: [String] = []
     @Argument(help: "pod NAME…") var words: [String] = []
 
     func validate() throws {
-        if filename != nil {
+        if !filename.isEmpty {
             if !words.isEmpty { throw ValidationError("use either -f or a resource and names, not both") }
             return
         }
@@ -87,7 +81,7 @@ struct DeleteCommand: KubeCtlCommand {
     }
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
-        let target: Delete.Target = filename.map { .file($0) } ?? .pods(names: names, namespace: namespace)
+        let target: Delete.Target = filename.isEmpty ? .pods(names: names, namespace: namespace) : .files(filename)
         return try Delete(target: target).run(global.paths, ctx)
     }
 }

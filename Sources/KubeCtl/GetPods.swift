@@ -55,7 +55,7 @@ public struct GetPods: Sendable {
                 throw SwkError(.invalidArgument, "a resource cannot be retrieved by name across all namespaces")
             }
             if try store.pod(namespace: scope.namespace, name: name) == nil {
-                out.stderr += notFound(name, in: try store.pods())
+                out.stderr += podNotFound(name, namespace: scope.namespace, in: try store.pods())
                 out.exitCode = 1
                 return out
             }
@@ -140,19 +140,20 @@ public struct GetPods: Sendable {
         return row.joined(separator: "\t") + "\n"
     }
 
-    /// kubectl's NotFound line, with a hint when the name exists in another namespace or is a
-    /// near miss of one in this namespace.
-    private func notFound(_ name: String, in pods: [PodRecord]) -> String {
-        var line = "Error from server (NotFound): pods \"\(name)\" not found"
-        if let other = pods.first(where: { $0.name == name }) {
-            line += " in namespace \"\(scope.namespace)\" (it exists in \"\(other.namespace)\": use -n \(other.namespace))"
-        } else if let near = pods.filter({ $0.namespace == scope.namespace })
-                    .map(\.name).min(by: { editDistance($0, name) < editDistance($1, name) }),
-                  editDistance(near, name) <= 2 {
-            line += " (did you mean \"\(near)\"?)"
-        }
-        return line + "\n"
+}
+
+/// kubectl's NotFound line, with a hint when the name exists in another namespace or is a
+/// near miss of one in this namespace.
+func podNotFound(_ name: String, namespace: String, in pods: [PodRecord]) -> String {
+    var line = "Error from server (NotFound): pods \"\(name)\" not found"
+    if let other = pods.first(where: { $0.name == name }) {
+        line += " in namespace \"\(namespace)\" (it exists in \"\(other.namespace)\": use -n \(other.namespace))"
+    } else if let near = pods.filter({ $0.namespace == namespace })
+                .map(\.name).min(by: { editDistance($0, name) < editDistance($1, name) }),
+              editDistance(near, name) <= 2 {
+        line += " (did you mean \"\(near)\"?)"
     }
+    return line + "\n"
 }
 
 /// Levenshtein distance, for "did you mean".

@@ -30,7 +30,7 @@ public struct Logs: Sendable {
         let store = try paths.openState()
         var out = Output(stderr: try daemonWarning(store, ctx) ?? "")
         guard let pod = try store.pod(namespace: namespace, name: name) else {
-            out.stderr += "Error from server (NotFound): pods \"\(name)\" not found\n"
+            out.stderr += podNotFound(name, namespace: namespace, in: try store.pods())
             out.exitCode = 1
             return out
         }

@@ -32,7 +32,7 @@ public struct TopPods: Sendable {
         let pods = try store.pods().filter { scope.contains($0.namespace) && (name == nil || $0.name == name) }
         if pods.isEmpty {
             if let name {
-                out.stderr += "Error from server (NotFound): pods \"\(name)\" not found\n"
+                out.stderr += podNotFound(name, namespace: scope.namespace, in: try store.pods())
                 out.exitCode = 1
             } else {
                 out.stderr += scope.noResources

@@ -100,6 +100,14 @@ private func pod(_ name: String, image: String = "busybox:1.36", comment: String
         #expect(try m.files().isEmpty)
     }
 
+    @Test func warningsDoNotStopTheApply() throws {
+        let m = try ManifestNode()
+        let text = pod("w").replacing("    image: busybox:1.36\n", with: "    image: busybox:1.36\n    colour: blue\n")
+        #expect(try m.run("apply", "-f", "-", stdin: text) == Output(
+            stdout: "pod/w created\n", stderr: "warning: stdin:9:5: spec.containers[0].colour: unknown field \"colour\"\n"))
+        #expect(try m.files() == ["default_w.yaml": text])
+    }
+
     @Test func applyReadsStandardInputAndDirectories() throws {
         let m = try ManifestNode()
         #expect(try m.run("apply", "-f", "-", stdin: pod("one") + "---\n" + pod("two")) ==
@@ -184,6 +192,18 @@ private func pod(_ name: String, image: String = "busybox:1.36", comment: String
         #expect(out == Output(stdout: "pod \"one\" deleted\npod \"two\" deleted\n",
                               stderr: "Error from server (NotFound): pods \"three\" not found\n", exitCode: 1))
         #expect(try m.files().isEmpty)
+    }
+
+    @Test func deleteByDirectoryAndStandardInput() throws {
+        let m = try ManifestNode()
+        _ = try m.run("apply", "-f", "-", stdin: pod("one") + "---\n" + pod("two"))
+        try FS.makeDirectories("\(m.node.root)/in")
+        try FS.writeAtomic("\(m.node.root)/in/one.yaml", pod("one"))
+        #expect(try m.run("delete", "-f", "\(m.node.root)/in") == Output(stdout: "pod \"one\" deleted\n"))
+        #expect(try m.run("delete", "-f", "-", stdin: pod("two")) == Output(stdout: "pod \"two\" deleted\n"))
+        #expect(try m.files().isEmpty)
+        #expect(try m.run("delete", "-f", "\(m.node.root)/missing.yaml") ==
+                Output(stderr: "error: the path \"\(m.node.root)/missing.yaml\" does not exist\n", exitCode: 1))
     }
 
     @Test func deleteUsageErrors() throws {

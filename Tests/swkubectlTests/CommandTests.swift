@@ -58,7 +58,9 @@ import Testing
     @Test func describeUnknownPodIsNotFound() throws {
         let node = try FixtureNode()
         let out = node.run("describe", "pod", "nope")
-        #expect(out == Output(stderr: "Error from server (NotFound): pods \"nope\" not found\n", exitCode: 1))
+        #expect(out == Output(stderr: "Error from server (NotFound): pods \"nope\" not found (did you mean \"done\"?)\n", exitCode: 1))
+        #expect(node.run("describe", "pod", "far-from-any-name") ==
+                Output(stderr: "Error from server (NotFound): pods \"far-from-any-name\" not found\n", exitCode: 1))
     }
 
     @Test func describeShowsTheManifestErrorsOfItsFileOnly() throws {

@@ -103,7 +103,9 @@ private func record(_ secondsAgo: Int64, _ text: String, _ stream: String = "std
         pod.containers.removeLast()
         #expect(try chooseContainer(pod, nil).get().name == "a")
         #expect(logs("web", "-c", "php") == Output(stderr: "error: container php is not valid for pod web\n", exitCode: 1))
-        #expect(logs("nope") == Output(stderr: "Error from server (NotFound): pods \"nope\" not found\n", exitCode: 1))
+        #expect(logs("nope") == Output(stderr: "Error from server (NotFound): pods \"nope\" not found (did you mean \"done\"?)\n", exitCode: 1))
+        #expect(logs("agent") == Output(
+            stderr: "Error from server (NotFound): pods \"agent\" not found in namespace \"default\" (it exists in \"kube-system\": use -n kube-system)\n", exitCode: 1))
         #expect(logs("creating") == Output(
             stderr: "Error from server (BadRequest): container \"app\" in pod \"creating\" is waiting to start: ContainerCreating\n", exitCode: 1))
         #expect(logs("crash", "-p") == Output(

@@ -64,6 +64,6 @@ import Testing
         #expect(Swkubectl.execute(["top", "pods", "crash", "--root-dir", node.root], context(root)) ==
                 Output(stderr: "error: metrics not available for pod default/crash: it is not running\n", exitCode: 1))
         #expect(Swkubectl.execute(["top", "pods", "nope", "--root-dir", node.root], context(root)) ==
-                Output(stderr: "Error from server (NotFound): pods \"nope\" not found\n", exitCode: 1))
+                Output(stderr: "Error from server (NotFound): pods \"nope\" not found (did you mean \"done\"?)\n", exitCode: 1))
     }
 }
