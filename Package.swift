@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Controller", dependencies: ["KubeAPI", "CRI", "StateStore", "SwkSupport",
                                                    .product(name: "Logging", package: "swift-log")]),
         .target(name: "KubeAPI", dependencies: ["SwkYAML", "SwkSupport"]),
-        .target(name: "SwkYAML", dependencies: ["CYAML"]),
+        .target(name: "SwkYAML", dependencies: ["CYAML", "SwkSupport"]),
         .target(name: "StateStore", dependencies: ["CSQLite", "SwkSupport"]),
 
         // MARK: layer 2, the CRI-shaped protocol

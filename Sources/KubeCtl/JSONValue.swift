@@ -1,3 +1,5 @@
+import SwkSupport
+
 /// A JSON document as a value tree: what `-o json|yaml` print, built from the stored `specJSON`
 /// and the pod's status. Numbers keep their source text so they print exactly as stored. Object
 /// keys are printed sorted, as kubectl prints objects (it marshals them as maps).
@@ -229,20 +231,4 @@ extension JSONValue {
     }
 }
 
-func jsonQuoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+

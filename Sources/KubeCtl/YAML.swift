@@ -1,3 +1,4 @@
+import SwkSupport
 /// Block-style YAML for `-o yaml`, laid out as kubectl prints it (go-yaml v2 through
 /// sigs.k8s.io/yaml): two-space indent, sequences not indented under their key, sorted keys,
 /// strings quoted only when they would otherwise read as another type or as YAML syntax.

@@ -1,3 +1,4 @@
+import SwkSupport
 /// Writes a `YAMLNode` tree as block-style YAML, the way `kubectl get -o yaml` prints objects:
 /// sequences under a key at the key's indentation, strings quoted only when plain text would read
 /// back as something else (`"true"`, `"123"`, `"a: b"`, `""`), multi-line strings as `|` blocks.
@@ -116,23 +117,6 @@ public enum YAMLEmitter {
     }
 
     private static func doubleQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFEFF {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        jsonQuoted(text) { $0.value == 0x7F || $0.value == 0xFEFF }
     }
 }
