@@ -26,23 +26,9 @@ public struct Exec: Sendable {
     public func run(_ paths: Paths, _ ctx: Context) throws(SwkError) -> Output {
         let store = try paths.openState()
         var out = Output(stderr: try daemonWarning(store, ctx) ?? "")
-        guard let pod = try store.pod(namespace: namespace, name: name) else {
-            out.stderr += podNotFound(name, namespace: namespace, in: try store.pods())
-            out.exitCode = 1
+        guard let (_, c) = try findContainer(store, pod: name, namespace: namespace, container: container,
+                                               requireActivePod: true, into: &out) else {
             return out
-        }
-        if pod.phase == "Succeeded" || pod.phase == "Failed" {
-            out.stderr += "error: cannot exec into a container in a completed pod; current phase is \(pod.phase)\n"
-            out.exitCode = 1
-            return out
-        }
-        let c: ContainerRecord
-        switch chooseContainer(pod, container) {
-        case .failure(let error):
-            out.stderr += error.message
-            out.exitCode = 1
-            return out
-        case .success(let found): c = found
         }
         guard c.state == .running, !c.containerID.isEmpty else {
             out.stderr += "error: unable to upgrade connection: container not found (\"\(c.name)\")\n"

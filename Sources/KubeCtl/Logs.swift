@@ -29,18 +29,8 @@ public struct Logs: Sendable {
     public func run(_ paths: Paths, _ ctx: Context) throws(SwkError) -> Output {
         let store = try paths.openState()
         var out = Output(stderr: try daemonWarning(store, ctx) ?? "")
-        guard let pod = try store.pod(namespace: namespace, name: name) else {
-            out.stderr += podNotFound(name, namespace: namespace, in: try store.pods())
-            out.exitCode = 1
+        guard let (pod, c) = try findContainer(store, pod: name, namespace: namespace, container: container, into: &out) else {
             return out
-        }
-        let c: ContainerRecord
-        switch chooseContainer(pod, container) {
-        case .failure(let error):
-            out.stderr += error.message
-            out.exitCode = 1
-            return out
-        case .success(let found): c = found
         }
         let dir = "\(try paths.resolved(store, ctx).podLogDir)/\(pod.namespace)_\(pod.name)_\(pod.uid)/\(c.name)"
         let runs = logRuns(dir)
@@ -97,6 +87,30 @@ public struct Logs: Sendable {
         ((try? FS.list(dir)) ?? []).compactMap { name in
             name.hasSuffix(".log") ? Int(name.dropLast(4)) : nil
         }.sorted()
+    }
+}
+
+/// The pod and the container a `logs` or `exec` names; nil after writing kubectl's error (unknown
+/// pod, a completed pod when `running` is asked, no such container) into `out`.
+func findContainer(_ store: StateStore, pod name: String, namespace: String, container: String?,
+                   requireActivePod: Bool = false, into out: inout Output) throws(SwkError) -> (PodRecord, ContainerRecord)? {
+    guard let pod = try store.pod(namespace: namespace, name: name) else {
+        out.stderr += podNotFound(name, namespace: namespace, in: try store.pods())
+        out.exitCode = 1
+        return nil
+    }
+    if requireActivePod && (pod.phase == "Succeeded" || pod.phase == "Failed") {
+        out.stderr += "error: cannot exec into a container in a completed pod; current phase is \(pod.phase)\n"
+        out.exitCode = 1
+        return nil
+    }
+    switch chooseContainer(pod, container) {
+    case .failure(let error):
+        out.stderr += error.message
+        out.exitCode = 1
+        return nil
+    case .success(let found):
+        return (pod, found)
     }
 }
 
