@@ -46,27 +46,3 @@ extension LocalRuntime {
         }
     }
 }
-
-/// A file collecting a child's output: no pipe to fill up while we are not reading.
-private struct CaptureFile {
-    let fd: Int32
-
-    init(_ path: String) throws(SwkError) {
-        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .errno("create \(path)") }
-    }
-
-    func contents() -> [UInt8] {
-        lseek(fd, 0, SEEK_SET)
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
-        }
-        return bytes
-    }
-
-    func close() { Glibc.close(fd) }
-}

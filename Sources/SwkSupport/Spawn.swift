@@ -77,34 +77,12 @@ public enum Spawn {
     /// Runs `argv` to completion, capturing stdout and stderr (small outputs: both go through
     /// temp files so neither pipe can fill and block the child).
     public static func run(_ argv: [String], env: [String]? = nil, stdin: Stdio = .null) throws(SwkError) -> Output {
-        let outPath = tempPath("out"), errPath = tempPath("err")
-        let out = open(outPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let err = open(errPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        unlink(outPath)
-        unlink(errPath)
-        defer { close(out); close(err) }
-        guard out >= 0, err >= 0 else { throw .errno("create capture file in /tmp") }
-        let pid = try start(argv, env: env, stdin: stdin, stdout: .fd(out), stderr: .fd(err))
+        let out = try CaptureFile(), err = try CaptureFile()
+        defer { out.close(); err.close() }
+        let pid = try start(argv, env: env, stdin: stdin, stdout: .fd(out.fd), stderr: .fd(err.fd))
         let status = try wait(pid)
-        return Output(status: status, stdout: readAll(out), stderr: readAll(err))
-    }
-
-    private static func readAll(_ fd: Int32) -> String {
-        lseek(fd, 0, SEEK_SET)
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func tempPath(_ tag: String) -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return "/tmp/.swkube-\(tag)-\(getpid())-\(swk_gettid())-\(ts.tv_nsec)"
+        return Output(status: status, stdout: String(decoding: out.contents(), as: UTF8.self),
+                      stderr: String(decoding: err.contents(), as: UTF8.self))
     }
 
     public static func currentEnvironment() -> [String] {
@@ -124,4 +102,34 @@ public func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMu
     cstrs.append(nil)
     defer { for p in cstrs { free(p) } }
     return cstrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// A file collecting a child's output: no pipe to fill up while nobody reads it. Without a path
+/// it is an unlinked temp file in /tmp.
+public struct CaptureFile: Sendable {
+    public let fd: Int32
+
+    public init(_ path: String? = nil) throws(SwkError) {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        let file = path ?? "/tmp/.swkube-capture-\(getpid())-\(swk_gettid())-\(ts.tv_nsec)"
+        fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .errno("create capture file \(file)") }
+        if path == nil { unlink(file) }
+    }
+
+    /// Everything written so far.
+    public func contents() -> [UInt8] {
+        lseek(fd, 0, SEEK_SET)
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return bytes
+    }
+
+    public func close() { Glibc.close(fd) }
 }
