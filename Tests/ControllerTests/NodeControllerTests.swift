@@ -10,22 +10,15 @@ import Testing
 /// The controller against the recording fake runtime and a real state database: what it asks
 /// the runtime to do, and what it records, as containers start, crash and go away.
 struct NodeControllerTests {
-    let clock = TestClock()
-    let runtime: FakeRuntime
-    let store: StateStore
-    let controller: NodeController
-    let dir: String
+    let fixture: ControllerFixture
+    var clock: TestClock { fixture.clock }
+    var runtime: FakeRuntime { fixture.runtime }
+    var store: StateStore { fixture.store }
+    var controller: NodeController { fixture.controller }
+    var dir: String { fixture.dir }
 
     init() throws {
-        runtime = FakeRuntime(clock: clock)
-        var template = Array("/tmp/swkube-ctl-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        dir = String(cString: made)
-        store = try StateStore(path: "\(dir)/state.db")
-        let reader = try StateStore(path: "\(dir)/state.db")
-        controller = NodeController(runtime: runtime, images: runtime, status: try StatusWriter(store: reader),
-                                    clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: .init(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)),
-                                    logger: Logger(label: "test"))
+        fixture = try ControllerFixture()
     }
 
     func desired(_ pods: Pod...) -> DesiredState {
@@ -147,10 +140,7 @@ struct NodeControllerTests {
         await controller.waitIdle()
         _ = await runtime.takeCalls()
 
-        let restarted = NodeController(runtime: runtime, images: runtime,
-                                       status: try StatusWriter(store: try StateStore(path: "\(dir)/state.db")),
-                                       clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: .init(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)),
-                                       logger: Logger(label: "test"))
+        let restarted = try ControllerFixture.makeController(runtime: runtime, clock: clock, dir: dir)
         await restarted.relist()
         await restarted.waitIdle()
         #expect(await runtime.takeCalls().isEmpty, "no snapshot yet: every pod would look orphaned")

@@ -9,21 +9,15 @@ import Testing
 
 /// preStop hooks run through ExecSync before StopContainer, also when the manifest is gone.
 struct PreStopTests {
-    let clock = TestClock()
-    let runtime: FakeRuntime
-    let store: StateStore
-    let controller: NodeController
-    let dir: String
+    let fixture: ControllerFixture
+    var clock: TestClock { fixture.clock }
+    var runtime: FakeRuntime { fixture.runtime }
+    var store: StateStore { fixture.store }
+    var controller: NodeController { fixture.controller }
+    var dir: String { fixture.dir }
 
     init() throws {
-        runtime = FakeRuntime(clock: clock)
-        var template = Array("/tmp/swkube-prestop-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        dir = String(cString: made)
-        store = try StateStore(path: "\(dir)/state.db")
-        controller = NodeController(runtime: runtime, images: runtime, status: try StatusWriter(store: try StateStore(path: "\(dir)/state.db")),
-                                    clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: .init(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)),
-                                    logger: Logger(label: "test"))
+        fixture = try ControllerFixture()
     }
 
     func pod(_ hook: ProbeHandler?) -> Pod {

@@ -1,0 +1,34 @@
+import Controller
+import Glibc
+import Logging
+import StateStore
+import SwkSupport
+
+/// A controller wired to the recording fake runtime, a test clock and a real state database in
+/// its own temp directory: what the controller suites share.
+struct ControllerFixture {
+    let clock = TestClock()
+    let runtime: FakeRuntime
+    /// The reading side of the database (the controller writes through its own connection).
+    let store: StateStore
+    let controller: NodeController
+    let dir: String
+
+    init() throws {
+        runtime = FakeRuntime(clock: clock)
+        var template = Array("/tmp/swkube-ctl-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        dir = String(cString: made)
+        store = try StateStore(path: "\(dir)/state.db")
+        controller = try Self.makeController(runtime: runtime, clock: clock, dir: dir)
+    }
+
+    /// Another controller on the same runtime and database: the daemon after a restart.
+    static func makeController(runtime: FakeRuntime, clock: TestClock, dir: String) throws -> NodeController {
+        NodeController(runtime: runtime, images: runtime, status: try StatusWriter(store: try StateStore(path: "\(dir)/state.db")),
+                       clock: clock, builder: RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: Self.node),
+                       logger: Logger(label: "test"))
+    }
+
+    static let node = EnvironmentBuilder.NodeFacts(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)
+}
