@@ -18,6 +18,7 @@ public actor NodeController {
     let logger: Logger
 
     var desired: [String: DesiredPod] = [:]
+    var desiredErrors: [ManifestErrorRecord] = []
     /// No pod is synced before the first manifest snapshot: until then every running pod would
     /// look like an orphan of a deleted manifest.
     var hasDesiredState = false
@@ -52,9 +53,18 @@ public actor NodeController {
     public func apply(_ state: DesiredState) async {
         do {
             try await status.manifestErrors(state.errors)
+            // Each newly rejected file or document is also an event.
+            let known = Set(desiredErrors.map { "\($0.file):\($0.line):\($0.message)" })
+            for error in state.errors where !known.contains("\(error.file):\(error.line):\(error.message)") {
+                let event = EventRecord(type: "Warning", reason: "InvalidManifest",
+                                        message: "\(error.file)\(error.line > 0 ? ":\(error.line)" : ""): \(error.message)",
+                                        namespace: "default", object: "file/\(error.file)", timestamp: clock.now())
+                try await status.event(event)
+            }
         } catch {
             logger.error("record manifest errors: \(error)")
         }
+        desiredErrors = state.errors
         let old = desired
         desired = state.pods
         hasDesiredState = true

@@ -27,6 +27,9 @@ extension NodeController {
         if !actions.isEmpty {
             await carryOut(actions, for: pod, observed: observed)
         }
+        for name in actions.backingOff.keys.sorted() {
+            await recordEvent(pod, "Warning", "BackOff", "Back-off restarting failed container \(name) in pod \(pod.metadata.name)")
+        }
         for at in Array(actions.backingOff.values) + [deadlineOf(pod, observed)].compactMap({ $0 }) where at > clock.now() {
             wakeups[uid] = min(wakeups[uid] ?? .max, at)
         }

@@ -281,4 +281,22 @@ struct NodeControllerTests {
         let events = try store.events(podUID: pod.metadata.uid)
         #expect(events.contains { $0.reason == "FailedPostStartHook" })
     }
+
+    @Test func aRejectedManifestIsAnEventOnceAndABackOffIsAnEvent() async throws {
+        var state = desired(Self.pod("loop"))
+        state.errors = [ManifestErrorRecord(file: "\(dir)/bad.yaml", line: 3, message: "spec.containers[0].image: Required value", observedAt: 0)]
+        await controller.apply(state)
+        await controller.apply(state)
+        await controller.waitIdle()
+        let invalid = try store.events().filter { $0.reason == "InvalidManifest" }
+        #expect(invalid.count == 1 && invalid.first?.count == 1)
+        #expect(invalid.first?.message == "\(dir)/bad.yaml:3: spec.containers[0].image: Required value")
+
+        for _ in 0..<2 {
+            let c = try #require(await runtime.running("app"))
+            await runtime.exit(c.id, code: 1)
+            await sync()
+        }
+        #expect(try store.events(podUID: Pod.derivedUID(namespace: "default", name: "loop")).contains { $0.reason == "BackOff" })
+    }
 }
