@@ -31,10 +31,10 @@ extension RegistryConfig {
         var warnings = report.unknownFields.map { "\(file):\($0.mark): \($0.path): unknown field, ignored" }
         for (host, config) in (report.value.configs ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let auth = config.auth?.auth, config.auth?.username == nil, config.auth?.basicCredentials == nil {
-                throw SwkError(.invalidArgument, "\(file): configs.\(host).auth.auth: \"\(auth.prefix(8))…\" is not base64 of username:password")
+                throw SwkError(.invalidArgument, "\(file): configs[\(host)].auth.auth: \"\(auth.prefix(8))…\" is not base64 of username:password")
             }
             if let tls = config.tls, tls != TLS() {
-                warnings.append("\(file): configs.\(host).tls: custom CA, client certificates and insecure_skip_verify are not supported yet; the system CAs verify \(host)")
+                warnings.append("\(file): configs[\(host)].tls: custom CA, client certificates and insecure_skip_verify are not supported yet; the system CAs verify \(host)")
             }
         }
         return (report.value, warnings)
