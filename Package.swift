@@ -21,14 +21,14 @@ let package = Package(
         .executableTarget(
             name: "swkubelet",
             dependencies: [
-                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport",
+                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "ImageStore", "RegistryHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "swkubectl",
             dependencies: [
-                "KubeCtl", "StateStore", "KubeAPI", "ImageStore", "SwkSupport",
+                "KubeCtl", "StateStore", "KubeAPI", "ImageStore", "RegistryHTTP", "SwkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // swkubectl's commands and output formatting, as a library so golden tests can run them.
@@ -60,8 +60,9 @@ let package = Package(
         // MARK: layer 3, images and container lifecycle
         .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CArchive", "CCrypto"]),
-        // Registry HTTP over FoundationNetworking (libcurl); only the daemon links it.
+        .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "SwkYAML", "CSwkSys", "CArchive", "CCrypto"]),
+        // Registry HTTP over FoundationNetworking (libcurl): swkubelet and swkubectl (for `pull`)
+        // link it; the KubeCtl library does not (its transport is injected).
         .target(name: "RegistryHTTP", dependencies: ["ImageStore", "SwkSupport"]),
 
         // MARK: layer 4, the executor

@@ -60,6 +60,17 @@ public struct Backoff: Sendable, Equatable {
         entries = entries.filter { $0.key.podUID != podUID || hashes.contains($0.key.specHash) }
     }
 
+    /// When the next attempt for `key` is due: its last recorded attempt plus the delay. Used for
+    /// image pulls (ImagePullBackOff), whose failed attempts are recorded with `recordRestart`.
+    public func retryAt(_ key: BackoffKey) -> Int64? {
+        entries[key].map { $0.lastRestart + $0.delay }
+    }
+
+    /// Forgets one entry (an image pull that succeeded).
+    public mutating func reset(_ key: BackoffKey) {
+        entries[key] = nil
+    }
+
     /// The delay the next restart of `key` would wait (for messages).
     public func currentDelay(_ key: BackoffKey) -> Int64? {
         entries[key]?.delay

@@ -120,12 +120,24 @@ extension NodeController {
     private func start(_ container: KubeAPI.Container, in pod: Pod, sandboxID: String, sandboxConfig: PodSandboxConfig,
                        restartCount: Int32, previous: ContainerStatus?, observed: ObservedPod) async {
         let uid = pod.metadata.uid
-        // 4a: the image, per imagePullPolicy.
+        // 4a: the image, per imagePullPolicy; a failed pull waits out its backoff (ImagePullBackOff).
         do {
             try await ensureImage(container, pod: pod, sandboxConfig: sandboxConfig)
+        } catch let wait as ImagePullWait {
+            let last = failures[uid]?[container.name]
+            if last?.reason != "ImagePullBackOff" {
+                let cause = last.map { ": \($0.message)" } ?? ""
+                failures[uid, default: [:]][container.name] = StartFailure(
+                    reason: "ImagePullBackOff", message: "Back-off pulling image \"\(container.image)\"\(cause)")
+                await recordEvent(pod, "Normal", "BackOff", "Back-off pulling image \"\(container.image)\"")
+            }
+            wakeups[uid] = min(wakeups[uid] ?? .max, wait.until)
+            return
         } catch {
             failures[uid, default: [:]][container.name] = StartFailure(reason: "ErrImagePull", message: "\(error)")
             await recordEvent(pod, "Warning", "Failed", "Failed to pull image \"\(container.image)\": \(error)")
+            // Look again at the next relist, which finds the backoff running and says so.
+            wakeups[uid] = clock.now()
             return
         }
         // 4b: a restart of an exited instance counts against the backoff; older instances go.
@@ -177,8 +189,17 @@ extension NodeController {
         case .ifNotPresent where present, .never:
             return
         default:
+            // Failed pulls back off like CrashLoopBackOff, per pod, container and image (an edit starts over).
+            let key = BackoffKey(podUID: pod.metadata.uid, container: container.name, specHash: "image:\(container.image)")
+            if let until = backoff.retryAt(key), until > clock.now() { throw ImagePullWait(until: until) }
             await recordEvent(pod, "Normal", "Pulling", "Pulling image \"\(container.image)\"")
-            _ = try await images.pullImage(spec, sandboxConfig)
+            do {
+                _ = try await images.pullImage(spec, sandboxConfig)
+            } catch {
+                backoff.recordRestart(key, now: clock.now(), ranFor: 0)
+                throw error
+            }
+            backoff.reset(key)
             await recordEvent(pod, "Normal", "Pulled", "Successfully pulled image \"\(container.image)\"")
         }
     }
@@ -228,4 +249,9 @@ extension NodeController {
             logger.error("delete status of pod \(uid): \(error)")
         }
     }
+}
+
+/// A pull that failed before is not retried until its backoff expires at `until`.
+struct ImagePullWait: Error {
+    var until: Int64
 }

@@ -58,7 +58,7 @@ public struct RegistryClient: Sendable {
             do throws(SwkError) {
                 return try await session.pull(ref, into: store)
             } catch {
-                failures.append("\(endpoint): \(error.message)")
+                failures.append(error.message.contains(endpoint) ? error.message : "\(endpoint): \(error.message)")
                 code = error.code
             }
         }
@@ -234,9 +234,7 @@ final class PullSession {
     }
 
     private func authenticate(_ challenge: AuthChallenge, _ what: String) async throws(SwkError) {
-        let basic = auth.flatMap { a in
-            a.username.map { "Basic " + Data("\($0):\(a.password ?? "")".utf8).base64EncodedString() }
-        }
+        let basic = auth?.basicCredentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
         switch challenge.scheme {
         case "basic":
             guard let basic else { throw SwkError(.failedPrecondition, "\(what): \(endpoint) wants a username and password") }
@@ -274,8 +272,9 @@ final class PullSession {
             var errors: [Entry]?
         }
         let entry = (try? JSONDecoder().decode(Errors.self, from: Data(body)))?.errors?.first
-        let detail = [entry?.code, entry?.message].compactMap { $0 }.joined(separator: ": ")
-        let message = "\(what): HTTP \(status)" + (detail.isEmpty ? "" : " (\(detail))")
+        // The registry's own words first (`manifest unknown`), as users search for them.
+        let message = entry?.message.map { "\(what): \($0) (HTTP \(status)\(entry?.code.map { " \($0)" } ?? ""))" }
+            ?? "\(what): HTTP \(status)\(entry?.code.map { " (\($0))" } ?? "")"
         switch status {
         case 401, 403: return SwkError(.failedPrecondition, message)
         case 404: return SwkError(.notFound, message)

@@ -50,12 +50,23 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
     public struct Auth: Sendable, Equatable, Codable {
         public var username: String?
         public var password: String?
+        /// base64 of `username:password`, as in a docker config.json; used when `username` is absent.
+        public var auth: String?
         /// A token that is used as is (`Authorization: Bearer`), like k3s's `identitytoken`.
         public var identitytoken: String?
-        public init(username: String? = nil, password: String? = nil, identitytoken: String? = nil) {
+        public init(username: String? = nil, password: String? = nil, auth: String? = nil, identitytoken: String? = nil) {
             self.username = username
             self.password = password
+            self.auth = auth
             self.identitytoken = identitytoken
+        }
+
+        /// `username:password` for HTTP Basic, from the fields or else from `auth`.
+        var basicCredentials: String? {
+            if let username { return "\(username):\(password ?? "")" }
+            guard let auth, let data = Data(base64Encoded: auth), let text = String(data: data, encoding: .utf8),
+                  text.contains(":") else { return nil }
+            return text
         }
     }
 
@@ -74,9 +85,12 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
     public struct HostConfig: Sendable, Equatable, Codable {
         public var auth: Auth?
         public var tls: TLS?
-        public init(auth: Auth? = nil, tls: TLS? = nil) {
+        /// swkube's own setting (not k3s's): talk plain HTTP to this registry, for a local one.
+        public var insecure: Bool?
+        public init(auth: Auth? = nil, tls: TLS? = nil, insecure: Bool? = nil) {
             self.auth = auth
             self.tls = tls
+            self.insecure = insecure
         }
     }
 
@@ -90,11 +104,19 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
 
     /// Base URLs to try for `domain`, mirrors first, then the registry itself (docker.io is
     /// served by registry-1.docker.io).
+    /// An endpoint without a scheme is https, or http for a host marked `insecure`.
     func endpoints(for domain: String) -> [String] {
-        var out = (mirrors?[domain]?.endpoint ?? []).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        let own = domain == "docker.io" ? "https://registry-1.docker.io" : "https://\(domain)"
+        var out = (mirrors?[domain]?.endpoint ?? []).map { endpoint in
+            let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+            return trimmed.contains("://") ? trimmed : "\(scheme(for: trimmed))://\(trimmed)"
+        }
+        let own = domain == "docker.io" ? "https://registry-1.docker.io" : "\(scheme(for: domain))://\(domain)"
         if !out.contains(own) && !out.contains("http://\(domain)") { out.append(own) }
         return out
+    }
+
+    private func scheme(for host: String) -> String {
+        configs?[host]?.insecure == true ? "http" : "https"
     }
 
     /// Credentials for an endpoint URL, looked up by its host (`host:port`).

@@ -11,7 +11,7 @@ public struct Swkubectl: ParsableCommand {
         commandName: "swkubectl",
         abstract: "Inspect the pods of this swkube node.",
         subcommands: [Get.self, Describe.self, LogsCommand.self, ExecCommand.self, ApplyCommand.self, DeleteCommand.self,
-                      Top.self, ImagesCommand.self, ImportCommand.self, RmiCommand.self, Version.self,
+                      Top.self, ImagesCommand.self, PullCommand.self, ImportCommand.self, RmiCommand.self, Version.self,
                       CompletionCommand.self])
 
     public init() {}

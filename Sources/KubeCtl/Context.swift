@@ -1,4 +1,5 @@
 import Glibc
+import ImageStore
 import StateStore
 import SwkSupport
 
@@ -27,6 +28,9 @@ public struct Context: Sendable {
     public var cgroupRoot = "/sys/fs/cgroup"
     /// The directory of the swkubectl binary (the default OCI runtime sits beside it).
     public var binDir = "/usr/local/bin"
+    /// The HTTP layer `pull` talks to registries through; set by the executable (the library does
+    /// not link the networking stack), nil makes `pull` fail with a message.
+    public var registryTransport: (any RegistryTransport)?
 
     public init(now: Int64, hostname: String, utcOffset: @escaping @Sendable (Int64) -> Int,
                 isProcessAlive: @escaping @Sendable (Int32) -> Bool,

@@ -2,13 +2,16 @@ import CRI
 import ImageStore
 import SwkSupport
 
-/// CRI's ImageService over the local image store. Pulling from registries comes with the
-/// distribution client; until then a pull of an absent image fails with a message that says so.
+/// CRI's ImageService over the local image store. A pull goes through `registry` (the node's
+/// distribution client and registries file); without one, a pull of an absent image is refused
+/// with a message pointing at `swkubectl import`.
 public struct LocalImageService: ImageService {
     let store: ImageStore
+    let registry: RegistryClient?
 
-    public init(store: ImageStore) {
+    public init(store: ImageStore, registry: RegistryClient? = nil) {
         self.store = store
+        self.registry = registry
     }
 
     public func listImages() async throws -> [CRI.Image] {
@@ -19,10 +22,15 @@ public struct LocalImageService: ImageService {
         try store.resolve(image.image).map(Self.criImage)
     }
 
+    /// Pulls from the registry (the controller decides per imagePullPolicy whether to call this).
+    /// Errors carry the registry's own message, e.g. `manifest unknown`.
     public func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String {
-        if let present = try store.resolve(image.image) { return present.id }
-        let name = (try? ImageReference.normalize(image.image)) ?? image.image
-        throw SwkError(.unavailable, "pulling \(name) from a registry is not supported yet; import it with `swkubectl import FILE`")
+        guard let registry else {
+            if let present = try store.resolve(image.image) { return present.id }
+            let name = (try? ImageReference.normalize(image.image)) ?? image.image
+            throw SwkError(.unavailable, "no registry client to pull \(name); import it with `swkubectl import FILE`")
+        }
+        return try await registry.pull(image.image, into: store).id
     }
 
     public func removeImage(_ image: ImageSpec) async throws {

@@ -3,6 +3,7 @@ import Controller
 import Glibc
 import ImageStore
 import Logging
+import RegistryHTTP
 import Runtime
 import StateStore
 import SwkSupport
@@ -23,6 +24,9 @@ struct Node {
                                                    podLogDir: settings.podLogDir), pid: getpid(), at: clock.now())
         let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
+        let registries = try RegistryConfig.load(file: settings.registryConfig)
+        for warning in registries.warnings { logger.warning("\(warning)") }
+        let registry = RegistryClient(transport: URLSessionTransport(), config: registries.config)
         var runtimeConfig = LocalRuntime.Configuration(
             rootDir: settings.rootDir, runDir: settings.runDir, runtimePath: settings.runtime,
             shimPath: settings.shim, images: ImageStoreProvider(store: imageStore),
@@ -32,7 +36,7 @@ struct Node {
         runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
         let runtime = try LocalRuntime(runtimeConfig)
         let controller = NodeController(
-            runtime: runtime, images: LocalImageService(store: imageStore), status: status, clock: clock,
+            runtime: runtime, images: LocalImageService(store: imageStore, registry: registry), status: status, clock: clock,
             builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current()),
             backoff: settings.backoff, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")

@@ -1,5 +1,6 @@
 import Controller
 import Glibc
+import ImageStore
 import KubeAPI
 import SwkSupport
 import SwkYAML
@@ -16,6 +17,8 @@ struct NodeSettings: Sendable {
     var shim = ""
     var cniConfDir = "/etc/cni/net.d"
     var cniBinDir = "/usr/lib/cni:/opt/cni/bin"
+    /// k3s-format registries file; a missing default file means no mirrors or credentials.
+    var registryConfig = RegistryConfig.defaultPath
     var syncFrequency: Int64 = 10 * nanosPerSecond
     var backoff = BackoffPolicy()
     /// kubelet's containerLogMaxSize / containerLogMaxFiles defaults.
@@ -58,6 +61,7 @@ struct NodeSettings: Sendable {
         case "shim": shim = FS.absolute(value)
         case "cni-conf-dir": cniConfDir = value
         case "cni-bin-dir": cniBinDir = value
+        case "registry-config": registryConfig = FS.absolute(value)
         case "sync-frequency": syncFrequency = try parseDuration(value, key)
         case "backoff-initial": backoff.initial = try parseDuration(value, key)
         case "backoff-max": backoff.cap = try parseDuration(value, key)

@@ -24,6 +24,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "OCI runtime binary (default: swkube-runc beside swkubelet).") var runtime: String?
     @Option(help: "CNI configuration directory.") var cniConfDir: String?
     @Option(help: "CNI plugin directories, colon-separated.") var cniBinDir: String?
+    @Option(help: "Registries file in k3s's format: mirrors, credentials (default /etc/swkube/registries.yaml).")
+    var registryConfig: String?
     @Option(help: "Full resync period of the manifest directory (e.g. 10s, 1m).") var syncFrequency: String?
     @Option(help: "First CrashLoopBackOff delay (e.g. 10s).") var backoffInitial: String?
     @Option(help: "Longest CrashLoopBackOff delay (e.g. 5m).") var backoffMax: String?
@@ -62,6 +64,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["runtime"] = runtime
         values["cni-conf-dir"] = cniConfDir
         values["cni-bin-dir"] = cniBinDir
+        values["registry-config"] = registryConfig
         values["sync-frequency"] = syncFrequency
         values["backoff-initial"] = backoffInitial
         values["backoff-max"] = backoffMax

@@ -121,6 +121,32 @@ struct NodeControllerTests {
         #expect(try record("fine")?.phase == "Running")
     }
 
+    @Test func aFailedPullBacksOffAsImagePullBackOffWithTheCrashLoopDelays() async throws {
+        await controller.apply(desired(Self.pod("nope", image: "example.com/missing:1")))
+        await controller.waitIdle()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("pullImage") }.count == 1)
+        #expect(try record("nope")?.containers.first?.reason == "ErrImagePull")
+        // The next look finds the backoff running: no pull, the reason says so with the cause.
+        await sync()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("pullImage") }.isEmpty)
+        let waiting = try #require(try record("nope")?.containers.first)
+        #expect(waiting.reason == "ImagePullBackOff")
+        #expect(waiting.message.contains("no registry reachable"))
+        clock.advance(seconds: 10)
+        await sync()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("pullImage") }.count == 1)
+        #expect(try record("nope")?.containers.first?.reason == "ErrImagePull")
+        // The delay doubles: 10 s later it still waits, 20 s later it pulls again.
+        await sync()
+        clock.advance(seconds: 10)
+        await sync()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("pullImage") }.isEmpty)
+        #expect(try record("nope")?.containers.first?.reason == "ImagePullBackOff")
+        clock.advance(seconds: 10)
+        await sync()
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("pullImage") }.count == 1)
+    }
+
     @Test func aCommandChangeReplacesTheContainer() async throws {
         var pod = Self.pod("edit")
         await controller.apply(desired(pod))

@@ -47,7 +47,8 @@ final class NodeHarness {
         }
     }()
 
-    init(runtime: String? = nil) throws {
+    /// `importDemo: false` leaves the image store empty (for pods whose image comes from a registry).
+    init(runtime: String? = nil, importDemo: Bool = true) throws {
         dir = try makeTempDir("swkube-e2e")
         self.runtime = runtime
         let tag = String(FS.basename(of: dir).suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
@@ -65,16 +66,19 @@ final class NodeHarness {
               {"type": "portmap", "capabilities": {"portMappings": true}}]}
 
             """)
+        guard importDemo else { return }
         let image = try Self.demoImage.get()
         let imported = try kubectl(["import", image])
         guard imported.status == 0 else { throw SwkError(.internal, "import: \(imported.stderr)") }
     }
 
-    func start() throws {
+    /// Starts swkubelet; `extraArgs` are appended to its command line.
+    func start(extraArgs: [String] = []) throws {
         var argv = ["\(Self.binDir)/swkubelet", "--config", "\(dir)/none.yaml",
                     "--pod-manifest-path", manifests, "--root-dir", root, "--run-dir", run,
                     "--pod-log-dir", logs, "--cni-conf-dir", cniConfDir, "--sync-frequency", "2s", "--verbose"]
         if let runtime { argv += ["--runtime", runtime] }
+        argv += extraArgs
         try FS.writeAtomic("\(dir)/none.yaml", "sync-frequency: 2s\n")
         let log = open("\(dir)/swkubelet.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         defer { close(log) }
