@@ -37,6 +37,9 @@ public struct LocalImageService: ImageService {
             return "\(repo.isEmpty ? name : repo)@\(record.manifestDigest)"
         }
         image.size = UInt64(max(0, record.size))
+        // CRI reports the user part of the config's User: a uid when numeric, else a name.
+        let user = record.config.user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        if let uid = Int64(user) { image.uid = uid } else if user.isEmpty { image.uid = 0 } else { image.username = user }
         return image
     }
 }
