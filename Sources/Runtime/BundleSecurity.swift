@@ -19,11 +19,16 @@ enum BundleSecurity {
         "CAP_CHECKPOINT_RESTORE",
     ]
 
-    /// The capabilities this kernel knows (an older kernel rejects names past its cap_last_cap).
+    /// The capabilities in our own bounding set, as containerd's privileged mode takes them: a
+    /// root that lacks some (here CAP_SYS_RESOURCE) cannot hand them to a container, and an older
+    /// kernel has fewer.
     static func hostCapabilities() -> [String] {
-        guard let text = try? FS.readString("/proc/sys/kernel/cap_last_cap"),
-              let line = text.split(separator: "\n").first, let last = Int(line) else { return allCapabilities }
-        return Array(allCapabilities.prefix(max(0, min(last + 1, allCapabilities.count))))
+        guard let status = try? FS.readString("/proc/self/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
+              let mask = UInt64(line.dropFirst("CapBnd:".count).filter { !$0.isWhitespace }, radix: 16) else {
+            return allCapabilities
+        }
+        return allCapabilities.enumerated().filter { mask & (UInt64(1) << UInt64($0.offset)) != 0 }.map(\.element)
     }
 
     /// containerd's rule: start from the default set (all for privileged), add, then drop; `ALL`
