@@ -110,3 +110,27 @@ struct SecurityConfigTests {
         }
     }
 }
+
+extension NodeControllerTests {
+    @Test func securityContextReachesTheRuntimeAndRunAsNonRootWithARootImageIsAConfigError() async throws {
+        var locked = Self.pod("locked")
+        var sc = SecurityContext()
+        sc.allowPrivilegeEscalation = false
+        sc.runAsUser = 1000
+        locked.spec.containers[0].securityContext = sc
+        var rootImage = Self.pod("root-image")
+        var podSC = PodSecurityContext()
+        podSC.runAsNonRoot = true
+        rootImage.spec.securityContext = podSC
+        await runtime.setImageUID("localhost/swkube-demo:1.0", 0)
+        await controller.apply(desired(locked, rootImage))
+        await controller.waitIdle()
+        let created = await runtime.createdSecurity
+        #expect(created["app"]?.noNewPrivs == true && created["app"]?.runAsUser == 1000)
+        #expect(try record("locked")?.phase == "Running")
+        let refused = try #require(try record("root-image")?.containers.first)
+        #expect(refused.reason == "CreateContainerConfigError")
+        #expect(refused.message.contains("container has runAsNonRoot and image will run as root"), "\(refused.message)")
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("createContainer") }.count == 1)
+    }
+}
