@@ -80,6 +80,13 @@ struct BundleSecurityTests {
         #expect(BundleSecurity.userSpec(image: image, sec) == expected)
     }
 
+    @Test func imageStatusReportsTheImageUserForRunAsNonRoot() {
+        #expect(LocalImageService.imageUser("") == (0, ""))
+        #expect(LocalImageService.imageUser("1000:1000") == (1000, ""))
+        #expect(LocalImageService.imageUser("0") == (0, ""))
+        #expect(LocalImageService.imageUser("app:staff") == (nil, "app"))
+    }
+
     @Test func seccompProfiles() throws {
         let dir = try Harness.makeTempDir()
         defer { try? FS.removeTree(dir) }
