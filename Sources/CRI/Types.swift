@@ -160,9 +160,59 @@ public struct LinuxContainerResources: Sendable, Equatable, Hashable, Codable {
     public init() {}
 }
 
+/// CRI `SecurityProfile`: a seccomp profile choice.
+public struct SecurityProfile: Sendable, Equatable, Hashable, Codable {
+    public enum ProfileType: String, Sendable, Equatable, Hashable, Codable {
+        case runtimeDefault = "RuntimeDefault", unconfined = "Unconfined", localhost = "Localhost"
+    }
+    public var profileType: ProfileType
+    /// For `localhost`: the profile's path relative to the runtime's seccomp profile directory.
+    public var localhostRef: String = ""
+    public init(profileType: ProfileType, localhostRef: String = "") {
+        self.profileType = profileType; self.localhostRef = localhostRef
+    }
+}
+
+/// CRI `Capability`: names with or without the `CAP_` prefix; `ALL` stands for every capability.
+public struct Capability: Sendable, Equatable, Hashable, Codable {
+    public var addCapabilities: [String] = []
+    public var dropCapabilities: [String] = []
+    public init(addCapabilities: [String] = [], dropCapabilities: [String] = []) {
+        self.addCapabilities = addCapabilities; self.dropCapabilities = dropCapabilities
+    }
+}
+
+/// CRI `LinuxContainerSecurityContext`, reduced to the fields swkube honours.
+public struct LinuxContainerSecurityContext: Sendable, Equatable, Hashable, Codable {
+    public var capabilities: Capability?
+    public var privileged = false
+    /// Overrides the image's user; `runAsUsername` is resolved in the container's /etc/passwd.
+    public var runAsUser: Int64?
+    public var runAsGroup: Int64?
+    public var runAsUsername: String = ""
+    public var readonlyRootfs = false
+    public var supplementalGroups: [Int64] = []
+    public var noNewPrivs = false
+    /// nil: no seccomp filter (as Unconfined).
+    public var seccomp: SecurityProfile?
+    /// nil: the runtime's defaults (containerd's lists); ignored when privileged.
+    public var maskedPaths: [String]?
+    public var readonlyPaths: [String]?
+    public init() {}
+}
+
 public struct LinuxContainerConfig: Sendable, Equatable, Hashable, Codable {
     public var resources: LinuxContainerResources = .init()
+    public var securityContext: LinuxContainerSecurityContext = .init()
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case resources, securityContext }
+    /// Container records written before securityContext existed decode with the defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        resources = try c.decode(LinuxContainerResources.self, forKey: .resources)
+        securityContext = try c.decodeIfPresent(LinuxContainerSecurityContext.self, forKey: .securityContext) ?? .init()
+    }
 }
 
 public struct ContainerConfig: Sendable, Equatable, Hashable, Codable {
@@ -253,6 +303,9 @@ public struct Image: Sendable, Equatable, Hashable, Codable {
     public var repoTags: [String] = []
     public var repoDigests: [String] = []
     public var size: UInt64 = 0
+    /// The image config's user when it is numeric (its uid part), else nil and `username` is set.
+    public var uid: Int64?
+    public var username: String = ""
     public init(id: String) { self.id = id }
 }
 

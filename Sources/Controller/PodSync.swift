@@ -152,10 +152,11 @@ extension NodeController {
         let id: String
         do {
             let podIP = (try? await runtime.podSandboxStatus(sandboxID))?.network.ip ?? ""
+            let image = try? await images.imageStatus(ImageSpec(image: container.image))
             let config: ContainerConfig
             do {
                 config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP,
-                                                     objects: desired[uid]?.objects ?? .init())
+                                                     objects: desired[uid]?.objects ?? .init(), image: image ?? nil)
             } catch {
                 failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
                 await recordEvent(pod, "Warning", "Failed", "Error: \(error)")

@@ -8,6 +8,8 @@ public struct RuntimeConfigBuilder: Sendable {
     /// Root of the pod log tree (`/var/log/pods`).
     public var podLogDir: String
     public var environment: EnvironmentBuilder
+    /// kubelet's `seccompDefault`: containers without a seccompProfile get RuntimeDefault.
+    public var seccompDefault = false
 
     public init(podLogDir: String, node: EnvironmentBuilder.NodeFacts) {
         self.podLogDir = podLogDir
@@ -40,9 +42,11 @@ public struct RuntimeConfigBuilder: Sendable {
 
     /// Throws kubelet's CreateContainerConfigError cases: a variable that cannot be resolved, or a
     /// volume that cannot be provided from the manifest directory (a missing ConfigMap, Secret or
-    /// key that is not optional).
+    /// key that is not optional), or runAsNonRoot with a user that is (or may be) root; `image` is
+    /// the image's status, whose user that check needs.
     public func containerConfig(for container: KubeAPI.Container, in pod: Pod, restartCount: Int32,
-                                podIP: String = "", objects: PodConfigObjects = .init()) throws(SwkError) -> ContainerConfig {
+                                podIP: String = "", objects: PodConfigObjects = .init(),
+                                image: CRI.Image? = nil) throws(SwkError) -> ContainerConfig {
         var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
                                      image: ImageSpec(image: container.image))
         config.envs = try environment.environment(for: container, in: pod, podIP: podIP)
@@ -69,6 +73,8 @@ public struct RuntimeConfigBuilder: Sendable {
         if let request = container.resources.requests["cpu"]?.milliValue {
             config.linux.resources.cpuShares = max(2, request * 1024 / 1000)
         }
+        config.linux.securityContext = try SecurityConfig.linuxSecurity(for: container, in: pod, image: image,
+                                                                        seccompDefault: seccompDefault)
         return config
     }
 

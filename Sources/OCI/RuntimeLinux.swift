@@ -192,4 +192,8 @@ public struct LinuxSeccompArg: Codable, Sendable, Equatable {
     public var value: UInt64
     public var valueTwo: UInt64?
     public var op: String
+
+    public init(index: UInt, value: UInt64, valueTwo: UInt64? = nil, op: String) {
+        self.index = index; self.value = value; self.valueTwo = valueTwo; self.op = op
+    }
 }

@@ -1,5 +1,7 @@
 import CRI
 import Glibc
+import OCI
+import SwkSupport
 
 /// The OCI runtime spec's config.json (runtime-spec v1.0.2 field names), reduced to what swkube
 /// writes. Optional fields are left out of the JSON when nil. It is accepted by runc, crun and
@@ -53,6 +55,7 @@ struct BundleConfig: Codable, Equatable {
         var namespaces: [Namespace]
         var maskedPaths: [String]
         var readonlyPaths: [String]
+        var seccomp: LinuxSeccomp?
     }
     struct Namespace: Codable, Equatable {
         var type: String
@@ -119,14 +122,23 @@ extension BundleConfig {
         var mounts: [CRI.Mount]
         /// /etc/hostname, /etc/hosts, /etc/resolv.conf of the sandbox → their files on the host.
         var etcFiles: [(String, String)]
+        var security = LinuxContainerSecurityContext()
+        /// The resolved seccomp filter (see BundleSecurity.seccomp); nil for none.
+        var seccomp: LinuxSeccomp?
     }
 
-    static func make(_ i: Inputs) -> BundleConfig {
+    /// A privileged container gets every capability, no masked or read-only paths, and /sys
+    /// read-write; host devices are not added (the standard /dev only).
+    static func make(_ i: Inputs) throws(SwkError) -> BundleConfig {
+        let sec = i.security
         var namespaces = i.hostPID ? [Namespace(type: "mount")] : [Namespace(type: "pid"), Namespace(type: "mount")]
         for kind in ["network", "ipc", "uts"] {
             if let path = i.sharedNamespaces[kind] { namespaces.append(Namespace(type: kind, path: path)) }
         }
         var mounts = standardMounts
+        if sec.privileged, let sys = mounts.firstIndex(where: { $0.destination == "/sys" }) {
+            mounts[sys].options.removeAll { $0 == "ro" }
+        }
         for (dest, source) in i.etcFiles {
             mounts.append(Mount(destination: dest, type: "bind", source: source, options: ["rbind", "rprivate", "rw"]))
         }
@@ -139,15 +151,21 @@ extension BundleConfig {
         if r.cpuShares > 0 { cpu.shares = UInt64(r.cpuShares) }
         if r.cpuQuota > 0 { cpu.quota = r.cpuQuota }
         if r.cpuPeriod > 0 { cpu.period = UInt64(r.cpuPeriod) }
-        let caps = defaultCapabilities
+        let caps = try BundleSecurity.capabilities(sec.capabilities, privileged: sec.privileged)
+        var gids = i.user.additionalGids
+        for g in sec.supplementalGroups {
+            guard let gid = UInt32(exactly: g) else {
+                throw SwkError(.invalidArgument, "securityContext.supplementalGroups: group \(g) is out of range")
+            }
+            if !gids.contains(gid) { gids.append(gid) }
+        }
         return BundleConfig(
             process: Process(
-                user: User(uid: i.user.uid, gid: i.user.gid,
-                           additionalGids: i.user.additionalGids.isEmpty ? nil : i.user.additionalGids),
+                user: User(uid: i.user.uid, gid: i.user.gid, additionalGids: gids.isEmpty ? nil : gids),
                 args: i.args, env: i.env, cwd: i.cwd,
                 capabilities: Capabilities(bounding: caps, effective: caps, permitted: caps),
-                rlimits: [noFileLimit()]),
-            root: Root(path: "rootfs", readonly: false),
+                rlimits: [noFileLimit()], noNewPrivileges: sec.noNewPrivs),
+            root: Root(path: "rootfs", readonly: sec.readonlyRootfs),
             hostname: i.hostname.isEmpty ? nil : i.hostname,
             mounts: mounts,
             linux: Linux(
@@ -155,7 +173,9 @@ extension BundleConfig {
                                      memory: r.memoryLimitInBytes > 0 ? Memory(limit: r.memoryLimitInBytes) : nil,
                                      cpu: cpu == CPU() ? nil : cpu),
                 cgroupsPath: i.cgroupsPath, namespaces: namespaces,
-                maskedPaths: defaultMaskedPaths, readonlyPaths: defaultReadonlyPaths))
+                maskedPaths: sec.privileged ? [] : sec.maskedPaths ?? defaultMaskedPaths,
+                readonlyPaths: sec.privileged ? [] : sec.readonlyPaths ?? defaultReadonlyPaths,
+                seccomp: i.seccomp))
     }
 
     /// NOFILE 1024:1024, but never above our own hard limit: raising it needs CAP_SYS_RESOURCE,

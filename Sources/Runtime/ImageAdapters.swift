@@ -45,7 +45,17 @@ public struct LocalImageService: ImageService {
             return "\(repo.isEmpty ? name : repo)@\(record.manifestDigest)"
         }
         image.size = UInt64(max(0, record.size))
+        (image.uid, image.username) = imageUser(record.config.user)
         return image
+    }
+
+    /// CRI reports the user part of a config's `User`: a uid when numeric (none means root), else
+    /// the name, which only the container's /etc/passwd can resolve.
+    static func imageUser(_ user: String) -> (uid: Int64?, username: String) {
+        let name = String(user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        if name.isEmpty { return (0, "") }
+        if let uid = Int64(name) { return (uid, "") }
+        return (nil, name)
     }
 }
 

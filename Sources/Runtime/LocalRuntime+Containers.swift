@@ -32,11 +32,14 @@ extension LocalRuntime {
                 resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
                 mounts.append(resolved)
             }
-            let bundle = BundleConfig.make(.init(
+            let security = container.linux.securityContext
+            let seccomp = try BundleSecurity.seccomp(security.seccomp, privileged: security.privileged,
+                                                     profileDir: "\(layout.rootDir)/seccomp")
+            let bundle = try BundleConfig.make(.init(
                 args: args,
                 env: ProcessSpec.environment(image: image.env, config: container.envs, hostname: sandbox.hostname),
                 cwd: ProcessSpec.workingDirectory(config: container.workingDir, image: image.workingDir),
-                user: try ProcessSpec.user(image.user, rootfs: "\(dir)/rootfs"),
+                user: try ProcessSpec.user(BundleSecurity.userSpec(image: image.user, security), rootfs: "\(dir)/rootfs"),
                 hostname: sandbox.namespaces["uts"] == nil ? "" : sandbox.hostname,
                 hostPID: sandbox.config.linux.namespaceOptions.pid == .node,
                 sharedNamespaces: sandbox.namespaces,
@@ -44,7 +47,8 @@ extension LocalRuntime {
                 resources: container.linux.resources,
                 mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
-                           ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")]))
+                           ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")],
+                security: security, seccomp: seccomp))
             try JSONFile.write(bundle, to: "\(dir)/config.json")
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"

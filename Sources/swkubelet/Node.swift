@@ -35,9 +35,11 @@ struct Node {
         runtimeConfig.logMaxSize = settings.containerLogMaxSize
         runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
         let runtime = try LocalRuntime(runtimeConfig)
+        var builder = RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current())
+        builder.seccompDefault = settings.seccompDefault
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore, registry: registry), status: status, clock: clock,
-            builder: RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current()),
+            builder: builder,
             backoff: settings.backoff, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")
 

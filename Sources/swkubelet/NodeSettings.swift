@@ -24,6 +24,8 @@ struct NodeSettings: Sendable {
     /// kubelet's containerLogMaxSize / containerLogMaxFiles defaults.
     var containerLogMaxSize: Int64 = 10 << 20
     var containerLogMaxFiles = 5
+    /// kubelet's seccompDefault, on here: a container without a seccompProfile gets RuntimeDefault.
+    var seccompDefault = true
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -75,6 +77,11 @@ struct NodeSettings: Sendable {
                 throw SwkError(.invalidArgument, "\(key): \"\(value)\" in \(source) must be a number of at least 2")
             }
             containerLogMaxFiles = n
+        case "seccomp-default":
+            guard let on = Bool(value) else {
+                throw SwkError(.invalidArgument, "\(key): \"\(value)\" in \(source) must be true or false")
+            }
+            seccompDefault = on
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }

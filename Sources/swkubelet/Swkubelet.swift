@@ -31,6 +31,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Longest CrashLoopBackOff delay (e.g. 5m).") var backoffMax: String?
     @Option(help: "Rotate a container log at this size (e.g. 10Mi; 0 never).") var containerLogMaxSize: String?
     @Option(help: "Container log files kept per container, the current one included.") var containerLogMaxFiles: String?
+    @Option(help: "RuntimeDefault seccomp for containers that set no seccompProfile (true or false; default true).")
+    var seccompDefault: String?
     @Flag(help: "Log debug messages.") var verbose = false
 
     func run() async throws {
@@ -70,6 +72,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["backoff-max"] = backoffMax
         values["container-log-max-size"] = containerLogMaxSize
         values["container-log-max-files"] = containerLogMaxFiles
+        values["seccomp-default"] = seccompDefault
         return values
     }
 }

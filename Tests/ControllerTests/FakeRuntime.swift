@@ -12,6 +12,10 @@ actor FakeRuntime: RuntimeService, ImageService {
     var containerSandbox: [String: String] = [:]
     var images: Set<String> = ["localhost/swkube-demo:1.0"]
     var failCreate: Set<String> = []
+    /// Image reference → the uid its config's User names (absent: the image reports no user).
+    var imageUIDs: [String: Int64] = [:]
+    /// The security context of every created container, by container name.
+    var createdSecurity: [String: LinuxContainerSecurityContext] = [:]
     var nextID = 0
     let clock: TestClock
 
@@ -71,6 +75,7 @@ actor FakeRuntime: RuntimeService, ImageService {
             throw SwkError(.invalidArgument, "executable file not found")
         }
         let id = makeID("c")
+        createdSecurity[config.metadata.name] = config.linux.securityContext
         calls.append("createContainer \(config.metadata.name) restart=\(config.annotations[KubeLabels.restartCount] ?? "?")")
         var status = ContainerStatus(id: id, metadata: config.metadata, state: .created, createdAt: clock.now(), image: config.image)
         status.labels = config.labels
@@ -137,8 +142,13 @@ actor FakeRuntime: RuntimeService, ImageService {
     func listImages() async throws -> [CRI.Image] { images.map { CRI.Image(id: $0) } }
 
     func imageStatus(_ image: ImageSpec) async throws -> CRI.Image? {
-        images.contains(image.image) ? CRI.Image(id: image.image) : nil
+        guard images.contains(image.image) else { return nil }
+        var status = CRI.Image(id: image.image)
+        status.uid = imageUIDs[image.image]
+        return status
     }
+
+    func setImageUID(_ image: String, _ uid: Int64) { imageUIDs[image] = uid }
 
     func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String {
         calls.append("pullImage \(image.image)")

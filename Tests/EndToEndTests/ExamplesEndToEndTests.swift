@@ -33,6 +33,12 @@ struct ExamplesEndToEndTests {
         #expect(try waitUntil(seconds: 10) { node.logLines("env-demo", container: "app").contains("hello from env-demo in default") })
         let env = node.logLines("env-demo", container: "app")
         #expect(env.contains("MEMORY_LIMIT=\(32 << 20)") && env.contains("TIER=edge") && env.contains("POD_NAME=env-demo"), "\(env)")
+        #expect(try settled("security-demo") { running($0) && $0[1] == "1/1" })
+        #expect(try waitUntil(seconds: 10) { node.logLines("security-demo", container: "app").contains("rootfs is read-only") })
+        let security = node.logLines("security-demo", container: "app")
+        #expect(security.contains { $0.hasPrefix("uid=1000 gid=3000 groups=") && $0.contains("4000") } &&
+                security.contains("CapEff: 0000000000000000") && security.contains("NoNewPrivs: 1") &&
+                security.contains("Seccomp: 2"), "\(security)")
         #expect(try settled("run-once") { $0[2] == "Completed" })
         #expect(try settled("crash-loop") { ["CrashLoopBackOff", "Error"].contains($0[2]) && $0[3] != "0" })
         // kubectl shows the killed container's reason (Error) over the pod's; the phase says Failed.

@@ -100,7 +100,7 @@ struct Harness {
         let bytes = try FS.readBytes("/bin/busybox")
         try FS.writeAtomic("\(root)/bin/busybox", bytes, mode: 0o755)
         for applet in ["sh", "sleep", "cat", "echo", "hostname", "id", "ls", "true", "false", "ps", "grep", "head", "tr",
-                       "wget", "httpd", "nc", "ip", "seq", "mount", "stat", "touch", "df", "wc", "cut"] {
+                       "wget", "httpd", "nc", "ip", "seq", "mount", "stat", "touch", "df", "wc", "cut", "unshare", "mkdir"] {
             symlink("busybox", "\(root)/bin/\(applet)")
         }
         try FS.writeAtomic("\(root)/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000::/:/bin/sh\n")

@@ -60,7 +60,7 @@ import Testing
         resources.memoryLimitInBytes = 64 << 20
         resources.cpuQuota = 50_000
         resources.cpuPeriod = 100_000
-        let config = BundleConfig.make(.init(
+        let config = try BundleConfig.make(.init(
             args: ["sh"], env: ["A=1"], cwd: "/", user: .init(uid: 1, gid: 2, additionalGids: []), hostname: "web",
             sharedNamespaces: ["network": "/run/ns/net", "uts": "/run/ns/uts"], cgroupsPath: "/swkube/u/c",
             resources: resources, mounts: [Mount(containerPath: "/data", hostPath: "/srv", readonly: true)],
