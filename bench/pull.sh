@@ -21,15 +21,17 @@ cleanup() {
   [ -n "$CTRD_PID" ] && kill "$CTRD_PID" 2>/dev/null && wait "$CTRD_PID" 2>/dev/null || true
   [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null || true
   grep -o " $WORK[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$WORK"
+  [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# 1. The image: layer 1 = 30 MB of random files, layer 2 = 20 MB random + 70 MB of text.
+# 1. The image (like the 51 MB / 121 MB one of DESIGN.md): layer 1 = 25 MB of random files,
+#    layer 2 = 13 MB random + 30 MB of numbers (compress ~2.6×) + 60 MB of repeated text.
 mkdir -p "$WORK/l1/opt/data" "$WORK/l2/usr/share/bench" "$WORK/oci/blobs/sha256"
-for i in $(seq 1 300); do head -c 100000 /dev/urandom >"$WORK/l1/opt/data/f$i.bin"; done
-for i in $(seq 1 200); do head -c 100000 /dev/urandom >"$WORK/l2/usr/share/bench/r$i.bin"; done
-for i in $(seq 1 700); do seq 1 17000 >"$WORK/l2/usr/share/bench/t$i.txt"; done
+for i in $(seq 1 250); do head -c 100000 /dev/urandom >"$WORK/l1/opt/data/f$i.bin"; done
+for i in $(seq 1 130); do head -c 100000 /dev/urandom >"$WORK/l2/usr/share/bench/r$i.bin"; done
+for i in $(seq 1 300); do seq 1 17000 >"$WORK/l2/usr/share/bench/t$i.txt"; done
+for i in $(seq 1 600); do { yes "swkube pull benchmark line $i" || true; } | head -c 100000 >"$WORK/l2/usr/share/bench/y$i.txt"; done
 blob() { # FILE → moves it into the layout, prints its sha256 hex
   local h; h=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" "$WORK/oci/blobs/sha256/$h"; echo "$h"; }
 layers= diffs=
@@ -83,8 +85,14 @@ for _ in $(seq 100); do ctr -a "$SOCK" version >/dev/null 2>&1 && break; sleep 0
 
 PODMAN="podman --root $WORK/podman/root --runroot $WORK/podman/run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
 SWKUBE="$SWK --root-dir $WORK/swkube pull --registry-config $WORK/registries.yaml $REF"
-CTR="ctr -a $SOCK -n bench pull --plain-http $REF"
+CTR="ctr -a $SOCK -n bench images pull --plain-http $REF"
 PODMAN_PULL="$PODMAN pull -q --tls-verify=false $REF"
+
+# Each client once, output shown, so a failure says why before the timed runs.
+$SWKUBE
+$CTR | tail -n 3
+$PODMAN_PULL
+ctr -a "$SOCK" -n bench images rm --sync "$REF" >/dev/null; rm -rf "$WORK/swkube" "$WORK/podman"
 
 # 4. Side by side, clean stores for every run.
 echo "image: $REF, $MB MB compressed in 2 layers, $UNPACKED MB unpacked; $RUNS runs each; stores under $WORK"
