@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "swkubectl", targets: ["swkubectl"]),
         .executable(name: "swkube-runc", targets: ["swkube-runc"]),
         .executable(name: "swkube-shim", targets: ["swkube-shim"]),
+        .executable(name: "swkube-pull", targets: ["swkube-pull"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "swkubectl",
-            dependencies: [
-                "KubeCtl", "StateStore", "KubeAPI", "ImageStore", "RegistryHTTP", "SwkSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            dependencies: ["KubeCtl", "SwkSupport"]),
+        // `swkubectl pull`: swkubectl's commands plus the registry transport (FoundationNetworking),
+        // a binary of its own so that every other swkubectl command starts without it.
+        .executableTarget(
+            name: "swkube-pull",
+            dependencies: ["KubeCtl", "RegistryHTTP", "SwkSupport"]),
         // swkubectl's commands and output formatting, as a library so golden tests can run them.
         .target(name: "KubeCtl", dependencies: [
             "StateStore", "ImageStore", "KubeAPI", "SwkYAML", "SwkSupport", "CSwkSys",

@@ -18,7 +18,7 @@ echo "building (release)…"
 swift build -c release 2>&1 | tail -n 1
 bin=$(swift build -c release --show-bin-path)
 install -d "$prefix/bin" "$pods_dir" "$state_dir"
-for b in swkubelet swkubectl swkube-runc swkube-shim; do
+for b in swkubelet swkubectl swkube-runc swkube-shim swkube-pull; do
   install -m 0755 "$bin/$b" "$prefix/bin/$b.new" && mv -f "$prefix/bin/$b.new" "$prefix/bin/$b"
 done
 [ -f /etc/swkube/config.yaml ] || install -m 0644 controllers/config.yaml /etc/swkube/config.yaml

@@ -20,6 +20,12 @@ public struct RegistryClient: Sendable {
         public var digest: String
         public var completed: Int64
         public var total: Int64
+
+        public init(digest: String, completed: Int64, total: Int64) {
+            self.digest = digest
+            self.completed = completed
+            self.total = total
+        }
     }
 
     public var transport: any RegistryTransport

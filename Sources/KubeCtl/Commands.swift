@@ -47,6 +47,11 @@ public struct Swkubectl: ParsableCommand {
         return exitCode(for: error) == .success ? Output(stdout: text) : Output(stderr: text, exitCode: 1)
     }
 
+    /// The command's verb (`get`, `pull`, …): the first word once the global options are set aside.
+    public static func verb(of arguments: [String]) -> String? {
+        movingGlobalOptionsLast(arguments).first { !$0.hasPrefix("-") }
+    }
+
     static let globalOptions: Set<String> = ["--root-dir", "--pod-manifest-path", "--pod-log-dir", "--run-dir", "--runtime"]
 
     /// kubectl takes global flags anywhere (`swkubectl --root-dir /x get pods`); ArgumentParser

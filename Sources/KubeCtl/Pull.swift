@@ -20,10 +20,12 @@ struct PullCommand: KubeCtlCommand {
     @Argument(help: "The image reference, e.g. busybox:1.36 or registry.local:5000/app@sha256:….") var reference: String
 
     func output(_ ctx: Context) throws(SwkError) -> Output {
-        // The command tree is synchronous; the pull runs as a task while this thread waits.
+        // The command tree is synchronous; the pull runs as a task while this thread waits. The
+        // task prefers its own queue: parked on the shared pool, it could wait for a pool thread
+        // that is blocked here (golden tests call commands from pool threads).
         let result = Mutex<Result<Output, SwkError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: QueueTaskExecutor()) {
             let outcome: Result<Output, SwkError>
             do throws(SwkError) { outcome = .success(try await pull(ctx)) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
@@ -53,6 +55,17 @@ struct PullCommand: KubeCtlCommand {
             ? "Image is up to date for \(name)\n"
             : "pulled \(name) (\(record.manifestDigest))\n"
         return out
+    }
+}
+
+/// Runs the jobs of tasks that prefer it on a Dispatch queue of its own.
+final class QueueTaskExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "swkubectl.pull", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 
