@@ -22,5 +22,5 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/get.json" --export-mark
   -n 'podman ps' "$PM ps"
 cat "$W/get.md"
 jq -r '[.results[].median] | "ratio: \(.[0]*1000|floor) ms vs \(.[1]*1000|floor) ms (medians): \(.[0]/.[1]*1000|round/1000)×"' "$W/get.json"
-pm pod rm -af -t 0 >/dev/null
+pm pod rm -af -t 0 >/dev/null 2>&1
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -43,7 +43,7 @@ for n in $SIZES; do
     fi
     # Untimed teardown of both sides.
     mv "$W/pods/"bench-*.yaml "$W/stage/"
-    pm pod rm -af -t 0 >/dev/null
+    pm pod rm -af -t 0 >/dev/null 2>&1   # (podman warns it has no syslog here)
     wait_gone 300
   done
 done
