@@ -46,6 +46,10 @@ read -r u1 s1 cu1 cs1 < <(awk '{print $14, $15, $16, $17}' "/proc/$NODE_PID/stat
 hz=$(getconf CLK_TCK)
 echo "$PODS pods at once: $(( (t1 - t0) / 1000000 )) ms wall; swkubelet CPU $(( (u1 - u0 + s1 - s0) * 1000 / hz )) ms (user $(( (u1 - u0) * 1000 / hz ))), reaped children CPU $(( (cu1 - cu0 + cs1 - cs0) * 1000 / hz )) ms"
 if [ -s "$W/perf.data" ]; then
-  echo "swkubelet's own samples by DSO and symbol (top 20):"
-  perf report -q -i "$W/perf.data" --sort dso,sym --percent-limit 1.5 2>/dev/null | head -20 | cut -c1-150
+  # perf follows the processes swkubelet starts too (runtime `start` calls, CNI plugins).
+  echo "samples of swkubelet and what it started, by command and DSO:"
+  perf report -q -i "$W/perf.data" --sort comm,dso --percent-limit 2 2>/dev/null | head -15 | cut -c1-150
+  echo "by symbol (top 15):"
+  perf report -q -i "$W/perf.data" --sort comm,sym --percent-limit 1.5 2>/dev/null | head -15 | cut -c1-150
+  echo "host mount table at the end: $(wc -l </proc/self/mountinfo) lines, $(wc -c </proc/self/mountinfo) bytes"
 fi
