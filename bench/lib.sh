@@ -50,6 +50,10 @@ default_ulimits = ["nofile=1024:1024", "nproc=32768:32768"]
 runtime = "runc"
 EOF
   export CONTAINERS_CONF="$W/pm/containers.conf"
+  # `kube play` creates this network in the host-wide /etc/containers/networks: remove it at the
+  # end unless it was there before.
+  PM_NET_OURS=1
+  ! pm network exists podman-default-kube-network || PM_NET_OURS=0
   pm load -i "$W/demo.tar" >/dev/null 2>&1
   echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
@@ -94,6 +98,7 @@ bench_cleanup() {
   for p in $(shim_pids); do kill -9 "$p" 2>/dev/null; done
   pm pod rm -af -t 0 >/dev/null 2>&1
   pm rm -af -t 0 >/dev/null 2>&1
+  [ "${PM_NET_OURS:-0}" = 0 ] || pm network rm -f podman-default-kube-network >/dev/null 2>&1
   for m in $(awk -v p="$W/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m"; done
   ip link del "$BRIDGE" 2>/dev/null
   rm -rf "$W"
