@@ -63,7 +63,8 @@ struct Node {
             group.addTask {
                 var reported: Set<String> = []
                 for await _ in wakes {
-                    try? await clock.sleep(nanoseconds: 100_000_000)
+                    // A short debounce: a burst of events (many files dropped at once) becomes one scan.
+                    try? await clock.sleep(nanoseconds: 20_000_000)
                     let scan = await source.scan(now: clock.now())
                     for name in scan.newlyIgnored {
                         logger.info("ignoring \(settings.podManifestPath)/\(name): not a manifest name (*.yaml, *.yml, *.json; no dot, swap or backup files)")
