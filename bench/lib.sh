@@ -51,7 +51,7 @@ runtime = "runc"
 EOF
   export CONTAINERS_CONF="$W/pm/containers.conf"
   # `kube play` creates this network in the host-wide /etc/containers/networks: remove it at the
-  # end unless it was there before.
+  # end unless it was there before. (Host-wide, so run one of these benchmarks at a time.)
   PM_NET_OURS=1
   ! pm network exists podman-default-kube-network || PM_NET_OURS=0
   pm load -i "$W/demo.tar" >/dev/null 2>&1

@@ -2,7 +2,8 @@
 # Where one pod start goes: the same one-container pod as pod-start-stop.sh, with swkubelet and
 # everything it starts under `strace -f -tt` (execve, clone, exit of children only), printed as
 # milliseconds since the manifest was renamed into the directory. strace slows process creation,
-# so read the phases relative to each other, not as absolute figures. Needs root, strace.
+# so read the phases relative to each other, not as absolute figures. Then PODS (default 100)
+# pods at once under `perf record -p` (see below). Needs root, strace, perf.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bench_init
