@@ -22,7 +22,7 @@ let package = Package(
         .executableTarget(
             name: "swkubelet",
             dependencies: [
-                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "ImageStore", "RegistryHTTP",
+                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "ImageStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -2,16 +2,21 @@ import CRI
 import ImageStore
 import SwkSupport
 
-/// CRI's ImageService over the local image store. A pull goes through `registry` (the node's
-/// distribution client and registries file); without one, a pull of an absent image is refused
-/// with a message pointing at `swkubectl import`.
+/// Brings an image from its registry into the image store (the daemon's runs in a helper
+/// process, so the registry transport's libraries never load into swkubelet).
+public protocol ImagePuller: Sendable {
+    func pull(_ reference: String) async throws
+}
+
+/// CRI's ImageService over the local image store. A pull goes through `puller`; without one, a
+/// pull of an absent image is refused with a message pointing at `swkubectl import`.
 public struct LocalImageService: ImageService {
     let store: ImageStore
-    let registry: RegistryClient?
+    let puller: (any ImagePuller)?
 
-    public init(store: ImageStore, registry: RegistryClient? = nil) {
+    public init(store: ImageStore, puller: (any ImagePuller)? = nil) {
         self.store = store
-        self.registry = registry
+        self.puller = puller
     }
 
     public func listImages() async throws -> [CRI.Image] {
@@ -25,12 +30,16 @@ public struct LocalImageService: ImageService {
     /// Pulls from the registry (the controller decides per imagePullPolicy whether to call this).
     /// Errors carry the registry's own message, e.g. `manifest unknown`.
     public func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String {
-        guard let registry else {
+        let name = (try? ImageReference.normalize(image.image)) ?? image.image
+        guard let puller else {
             if let present = try store.resolve(image.image) { return present.id }
-            let name = (try? ImageReference.normalize(image.image)) ?? image.image
             throw SwkError(.unavailable, "no registry client to pull \(name); import it with `swkubectl import FILE`")
         }
-        return try await registry.pull(image.image, into: store).id
+        try await puller.pull(name)
+        guard let pulled = try store.resolve(name) else {
+            throw SwkError(.internal, "pull \(name) succeeded but the image is not in the store")
+        }
+        return pulled.id
     }
 
     public func removeImage(_ image: ImageSpec) async throws {

@@ -61,6 +61,19 @@ public enum Spawn {
         return exitCode(fromWaitStatus: status)
     }
 
+    /// Waits for `pid` without holding a thread: polls with short sleeps (1 ms, doubling to 20 ms).
+    public static func waitPolling(_ pid: pid_t) async throws -> Int32 {
+        var status: Int32 = 0
+        var pause: UInt64 = 1_000_000
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { return exitCode(fromWaitStatus: status) }
+            if r < 0 && errno != EINTR { throw SwkError.errno("wait for pid \(pid)") }
+            try await Task.sleep(nanoseconds: pause)
+            pause = min(pause * 2, 20_000_000)
+        }
+    }
+
     public static func exitCode(fromWaitStatus status: Int32) -> Int32 {
         let sig = status & 0x7f
         if sig == 0 { return (status >> 8) & 0xff }

@@ -15,6 +15,8 @@ struct NodeSettings: Sendable {
     var podLogDir = "/var/log/pods"
     var runtime = ""
     var shim = ""
+    /// `swkube-pull`, which the daemon runs for image pulls.
+    var pullHelper = ""
     var cniConfDir = "/etc/cni/net.d"
     var cniBinDir = "/usr/lib/cni:/opt/cni/bin"
     /// k3s-format registries file; a missing default file means no mirrors or credentials.
@@ -47,6 +49,7 @@ struct NodeSettings: Sendable {
         let here = FS.dirname(of: executablePath())
         settings.runtime = "\(here)/swkube-runc"
         settings.shim = "\(here)/swkube-shim"
+        settings.pullHelper = "\(here)/swkube-pull"
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             try settings.set(key, value, source: overrides[key] != nil ? "the flags" : file)
         }
