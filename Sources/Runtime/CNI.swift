@@ -23,14 +23,14 @@ struct CNINetwork: Sendable {
 
     /// Attaches the namespace. When a plugin fails, the plugins already run are undone with DEL
     /// (errors of that clean-up are dropped) and the failing plugin's own error is thrown.
-    func add(_ a: CNIAttachment) throws(SwkError) -> JSONValue {
+    func add(_ a: CNIAttachment) async throws(SwkError) -> JSONValue {
         var prev: JSONValue?
         for plugin in list.plugins {
             do {
-                let out = try exec("ADD", plugin, a, prevResult: prev)
+                let out = try await exec("ADD", plugin, a, prevResult: prev)
                 prev = try JSONValue.parse(out, "result of cni plugin \(plugin["type"]?.string ?? "") in network \(list.name)")
             } catch {
-                try? delete(a, prevResult: prev, ignoreMissingPlugins: true)
+                try? await delete(a, prevResult: prev, ignoreMissingPlugins: true)
                 throw error
             }
         }
@@ -39,11 +39,11 @@ struct CNINetwork: Sendable {
 
     /// Detaches the namespace; plugins tolerate what is already gone, so this may be repeated.
     /// With `ignoreMissingPlugins`, a plugin binary that is not installed is skipped.
-    func delete(_ a: CNIAttachment, prevResult: JSONValue?, ignoreMissingPlugins: Bool = false) throws(SwkError) {
+    func delete(_ a: CNIAttachment, prevResult: JSONValue?, ignoreMissingPlugins: Bool = false) async throws(SwkError) {
         var firstError: SwkError?
         for plugin in list.plugins.reversed() {
             if ignoreMissingPlugins, find(plugin["type"]?.string ?? "") == nil { continue }
-            do { _ = try exec("DEL", plugin, a, prevResult: list.deleteGetsPrevResult ? prevResult : nil) } catch {
+            do { _ = try await exec("DEL", plugin, a, prevResult: list.deleteGetsPrevResult ? prevResult : nil) } catch {
                 // Run the other plugins' DEL anyway: each releases its own resources.
                 if firstError == nil { firstError = error }
             }
@@ -67,7 +67,7 @@ struct CNINetwork: Sendable {
     }
 
     /// Runs one plugin; returns its stdout. A failure carries the plugin's error `msg`/`details`.
-    private func exec(_ command: String, _ plugin: JSONValue, _ a: CNIAttachment, prevResult: JSONValue?) throws(SwkError) -> [UInt8] {
+    private func exec(_ command: String, _ plugin: JSONValue, _ a: CNIAttachment, prevResult: JSONValue?) async throws(SwkError) -> [UInt8] {
         let type = plugin["type"]?.string ?? ""
         let what = "cni plugin \(type) \(command) (network \(list.name), container \(a.containerID))"
         guard let path = find(type) else {
@@ -76,7 +76,7 @@ struct CNINetwork: Sendable {
         let stdin = try pluginConfig(plugin, a, prevResult: prevResult).bytes()
         let input = try TempInput(stdin)
         defer { input.close() }
-        let out = try Spawn.run([path], env: environment(command, a), stdin: .fd(input.fd))
+        let out = try await Spawn.runAsync([path], env: environment(command, a), stdin: .fd(input.fd))
         guard out.status == 0 else {
             throw SwkError(.system, "\(what): \(Self.errorText(status: out.status, stdout: out.stdout, stderr: out.stderr))")
         }

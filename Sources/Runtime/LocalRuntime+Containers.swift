@@ -59,22 +59,22 @@ extension LocalRuntime {
                                          createdAt: config.clock.nowNanoseconds(), startedAt: 0,
                                          logPath: logPath, stopSignal: stopSignal)
             try JSONFile.write(record, to: "\(dir)/container.json")
-            try launchShim(id: id, logPath: logPath)
+            try await launchShim(id: id, logPath: logPath)
             containers[id] = record
             return id
         } catch {
-            try? cleanUp(id)
+            try? await cleanUp(id)
             throw SwkError.wrap(error, "\(what) (\(id))")
         }
     }
 
     /// Runs `swkube-shim`; it returns once the OCI runtime's `create` succeeded or failed.
-    private func launchShim(id: String, logPath: String) throws(SwkError) {
+    private func launchShim(id: String, logPath: String) async throws(SwkError) {
         let dir = layout.containerDir(id)
         var argv = [config.shimPath, "--runtime", config.runtimePath, "--runtime-root", config.runtimeRoot,
                     "--id", id, "--bundle", dir, "--log-path", logPath, "--state-dir", dir]
         if config.logMaxSize > 0 { argv += ["--log-max-size", String(config.logMaxSize), "--log-max-files", String(config.logMaxFiles)] }
-        let out = try Spawn.run(argv)
+        let out = try await Spawn.runAsync(argv)
         guard out.status == 0 else {
             let said = (out.stderr + out.stdout).split(separator: "\n").joined(separator: "; ")
             throw SwkError(.system, said.isEmpty ? "swkube-shim exited with status \(out.status)" : said)
@@ -87,7 +87,7 @@ extension LocalRuntime {
         guard record.startedAt == 0, case .alive = ShimFiles.observe(dir) else {
             throw SwkError(.failedPrecondition, "start container \(containerId): it is not in the created state")
         }
-        let out = try Spawn.run([config.runtimePath, "--root", config.runtimeRoot, "start", containerId])
+        let out = try await Spawn.runAsync([config.runtimePath, "--root", config.runtimeRoot, "start", containerId])
         guard out.status == 0 else {
             throw SwkError(.system, "start container \(containerId): \(config.runtimePath) start exited with status \(out.status): \(out.stderr)")
         }
@@ -114,14 +114,14 @@ extension LocalRuntime {
     public func removeContainer(_ containerId: String) async throws {
         guard containers[containerId] != nil else { return }
         try await stopContainer(containerId, timeout: 0)
-        try cleanUp(containerId)
+        try await cleanUp(containerId)
         containers[containerId] = nil
     }
 
     /// Deletes the runtime's container (and with it the cgroup), the rootfs mount, the bundle and
     /// the writable layer. Each step tolerates what is already gone.
-    private func cleanUp(_ id: String) throws(SwkError) {
-        let out = try Spawn.run([config.runtimePath, "--root", config.runtimeRoot, "delete", "--force", id])
+    private func cleanUp(_ id: String) async throws(SwkError) {
+        let out = try await Spawn.runAsync([config.runtimePath, "--root", config.runtimeRoot, "delete", "--force", id])
         guard out.status == 0 else {
             throw SwkError(.system, "delete container \(id): \(config.runtimePath) delete exited with status \(out.status): \(out.stderr)")
         }

@@ -12,14 +12,14 @@ struct SandboxNetwork: Codable {
 extension LocalRuntime {
     /// Attaches the sandbox's network namespace through CNI and returns the pod IP ("" when CNI is
     /// off). On failure nothing stays attached (the plugins already run were given DEL).
-    func setUpNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) throws(SwkError) -> String {
+    func setUpNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) async throws(SwkError) -> String {
         guard let confDir = config.cniConfDir else { return "" }
         let list = try CNIConfigFiles.loadOrInstallDefault(dir: confDir)
         let file = "\(layout.sandboxDir(id))/network.json"
         try JSONFile.write(SandboxNetwork(config: list.document, result: nil), to: file)
         let network = CNINetwork(list: list, binDirs: config.cniBinDirs)
         let result: JSONValue
-        do { result = try network.add(attachment(id, sandbox, netns: netns)) } catch {
+        do { result = try await network.add(attachment(id, sandbox, netns: netns)) } catch {
             // add() already gave DEL to the plugins it ran; nothing is left to tear down.
             try? FS.removeTree(file)
             throw error
@@ -30,12 +30,12 @@ extension LocalRuntime {
 
     /// Runs CNI DEL for the sandbox if it was attached; repeating it (or a sandbox never
     /// attached) is a no-op. The record of the attachment goes only once DEL succeeded.
-    func tearDownNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) throws(SwkError) {
+    func tearDownNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) async throws(SwkError) {
         let file = "\(layout.sandboxDir(id))/network.json"
         guard FS.exists(file) else { return }
         let saved = try JSONFile.read(SandboxNetwork.self, from: file)
         let list = try CNIConfigList(document: saved.config, file: file)
-        try CNINetwork(list: list, binDirs: config.cniBinDirs)
+        try await CNINetwork(list: list, binDirs: config.cniBinDirs)
             .delete(attachment(id, sandbox, netns: netns), prevResult: saved.result)
         try FS.removeTree(file)
     }

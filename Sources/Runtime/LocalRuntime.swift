@@ -97,7 +97,7 @@ public actor LocalRuntime: RuntimeService {
             var ip = ""
             if let net = namespaces["network"] {
                 guard swk_netns_loopback_up(net) == 0 else { throw SwkError.errno("bring lo up in sandbox \(id)") }
-                ip = try setUpNetwork(id, sandbox, netns: net)
+                ip = try await setUpNetwork(id, sandbox, netns: net)
             }
             try FS.writeAtomic("\(dir)/hostname", "\(hostname)\n")
             try FS.writeAtomic("\(dir)/hosts", Self.hostsFile(hostname: hostname, hostNetwork: hostNetwork))
@@ -108,7 +108,7 @@ public actor LocalRuntime: RuntimeService {
             sandboxes[id] = record
             return id
         } catch {
-            if let net = namespaces["network"] { try? tearDownNetwork(id, sandbox, netns: net) }
+            if let net = namespaces["network"] { try? await tearDownNetwork(id, sandbox, netns: net) }
             releaseNamespaces(dir)
             try? FS.removeTree(dir)
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
@@ -121,7 +121,7 @@ public actor LocalRuntime: RuntimeService {
             try await stopContainer(c.id, timeout: 0)
         }
         // DEL before the namespace goes, so plugins can still see the interface they made.
-        if let net = record.namespaces["network"] { try tearDownNetwork(podSandboxId, record.config, netns: net) }
+        if let net = record.namespaces["network"] { try await tearDownNetwork(podSandboxId, record.config, netns: net) }
         releaseNamespaces(layout.sandboxDir(podSandboxId))
         if record.state != .notReady {
             record.state = .notReady

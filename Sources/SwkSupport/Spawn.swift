@@ -61,6 +61,24 @@ public enum Spawn {
         return exitCode(fromWaitStatus: status)
     }
 
+    /// `run` for async callers: the same capture, but the wait polls instead of blocking a thread,
+    /// so an actor waiting on one child lets its other callers go on (independent pods' runtime
+    /// calls overlap).
+    public static func runAsync(_ argv: [String], env: [String]? = nil, stdin: Stdio = .null) async throws(SwkError) -> Output {
+        let out = try CaptureFile(), err = try CaptureFile()
+        defer { out.close(); err.close() }
+        let pid = try start(argv, env: env, stdin: stdin, stdout: .fd(out.fd), stderr: .fd(err.fd))
+        let status: Int32
+        do {
+            status = try await waitPolling(pid)
+        } catch {
+            // Cancelled while waiting: the child must not be left as a zombie.
+            status = (try? wait(pid)) ?? -1
+        }
+        return Output(status: status, stdout: String(decoding: out.contents(), as: UTF8.self),
+                      stderr: String(decoding: err.contents(), as: UTF8.self))
+    }
+
     /// Waits for `pid` without holding a thread: polls with short sleeps (1 ms, doubling to 20 ms).
     public static func waitPolling(_ pid: pid_t) async throws -> Int32 {
         var status: Int32 = 0
