@@ -137,9 +137,13 @@ struct LookupError: Error {
 }
 
 /// A log file read incrementally from where the last read stopped; a file not there yet reads empty.
+/// One run's log file, read incrementally. The shim rotates by renaming `<n>.log` to
+/// `<n>.log.<time>` and starting a new `<n>.log`: when the path's inode changes, the rest of the
+/// renamed file is read first, then the new file from its start, so `-f` loses no line.
 struct LogFile {
     let path: String
     private var offset: off_t = 0
+    private var inode: ino_t?
 
     init(path: String) {
         self.path = path
@@ -152,6 +156,34 @@ struct LogFile {
             throw .errno("open log \(path)")
         }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .errno("stat log \(path)") }
+        var bytes: [UInt8] = []
+        if let inode, inode != st.st_ino {
+            if let rotated = rotatedFile(inode: inode) {
+                let old = open(rotated, O_RDONLY | O_CLOEXEC)
+                if old >= 0 {
+                    defer { close(old) }
+                    bytes = try Self.read(old, from: &offset, path: rotated)
+                }
+            }
+            offset = 0
+        }
+        inode = st.st_ino
+        return bytes + (try Self.read(fd, from: &offset, path: path))
+    }
+
+    /// The rotated sibling (`<name>.<suffix>`) that is the file once read as `path`.
+    private func rotatedFile(inode: ino_t) -> String? {
+        let dir = FS.dirname(of: path), name = FS.basename(of: path)
+        for entry in (try? FS.list(dir)) ?? [] where entry.hasPrefix("\(name).") {
+            var st = stat()
+            if stat("\(dir)/\(entry)", &st) == 0 && st.st_ino == inode { return "\(dir)/\(entry)" }
+        }
+        return nil
+    }
+
+    private static func read(_ fd: Int32, from offset: inout off_t, path: String) throws(SwkError) -> [UInt8] {
         var bytes: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -131,6 +131,24 @@ private func record(_ secondsAgo: Int64, _ text: String, _ stream: String = "std
         #expect(recorder.stdout == "newest\none more\nhalf done\nafter restart\n")
     }
 
+    @Test func followCarriesOnAcrossARotation() throws {
+        let dir = webDir, paths = node.paths
+        let recorder = StreamRecorder(steps: [
+            // Written to the file just before the shim renames it, then the new file's first line.
+            { try append("\(dir)/3.log", record(1, "last before rotation")) },
+            {
+                guard rename("\(dir)/3.log", "\(dir)/3.log.20261201-120000.000000001") == 0 else { throw SwkError.errno("rename") }
+                try append("\(dir)/3.log", record(2, "first after rotation"))
+            },
+            { try append("\(dir)/3.log", record(3, "and on")) },
+            { try StateStore(path: paths.statePath).deletePod(uid: "default-web-uid") },
+        ])
+        let out = Swkubectl.execute(["logs", "web", "-f", "--tail", "1", "--root-dir", node.root, "--pod-log-dir", logDir],
+                                    recorder.context())
+        #expect(out == Output())
+        #expect(recorder.stdout == "newest\nlast before rotation\nfirst after rotation\nand on\n")
+    }
+
     @Test func readerKeepsAnUnfinishedRecordForLater() {
         var reader = CRILogReader()
         #expect(reader.feed(Array("2026-12-01T12:00:00Z stdout F a\n2026-12-01T12:00:01Z std".utf8)).map(\.text) == ["a"])
