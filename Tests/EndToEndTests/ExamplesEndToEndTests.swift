@@ -39,6 +39,11 @@ struct ExamplesEndToEndTests {
         #expect(security.contains { $0.hasPrefix("uid=1000 gid=3000 groups=") && $0.contains("4000") } &&
                 security.contains("CapEff: 0000000000000000") && security.contains("NoNewPrivs: 1") &&
                 security.contains("Seccomp: 2"), "\(security)")
+        #expect(try settled("volumes-demo") { running($0) && $0[1] == "2/2" })
+        #expect(try waitUntil(seconds: 15) { !node.logLines("volumes-demo", container: "reader").isEmpty },
+                "the reader sees what the writer put in the shared emptyDir")
+        #expect(try settled("configmap-demo", running))
+        #expect(try waitUntil(seconds: 10) { node.logLines("configmap-demo", container: "app").contains("hello from a ConfigMap") })
         #expect(try settled("run-once") { $0[2] == "Completed" })
         #expect(try settled("crash-loop") { ["CrashLoopBackOff", "Error"].contains($0[2]) && $0[3] != "0" })
         // kubectl shows the killed container's reason (Error) over the pod's; the phase says Failed.
