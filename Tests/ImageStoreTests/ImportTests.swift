@@ -217,19 +217,9 @@ import Testing
         let layout = "\(dir)/multi"
         try FS.makeDirectories(layout)
         try run(["/bin/tar", "-C", layout, "-xf", single])
-        let inner = try decode(ImageSpec.Index.self, try FS.readBytes("\(layout)/index.json"), "index")
-        var native = inner.manifests[0]
-        native.annotations = nil
-        native.platform = ImagePlatform.host
-        // A manifest for another platform whose blobs the archive lacks: it must not be touched.
-        let foreign = ImageSpec.Descriptor(mediaType: ImageSpec.MediaType.ociManifest, digest: "sha256:" + String(repeating: "e", count: 64),
-                                           size: 10, platform: .init(architecture: "s390x", os: "linux"))
-        let nested = try encode(ImageSpec.Index(manifests: [foreign, native]))
-        let nestedDigest = try Digest.sha256(nested)
-        try FS.writeAtomic("\(layout)/blobs/sha256/\(nestedDigest.dropFirst(7))", nested)
-        let outer = ImageSpec.Index(manifests: [.init(mediaType: ImageSpec.MediaType.ociIndex, digest: nestedDigest, size: Int64(nested.count),
-                                                      annotations: [ImageSpec.Annotation.refName: "localhost/multi:3"])])
-        try FS.writeAtomic("\(layout)/index.json", try encode(outer))
+        // Another platform's manifest, whose blobs the archive lacks, must not be touched.
+        let native = try wrapInMultiPlatformIndex(layout, foreignArchitecture: "s390x",
+                                                  annotations: [ImageSpec.Annotation.refName: "localhost/multi:3"])
         try run(["/bin/tar", "-C", layout, "-cf", "\(dir)/multi.tar", "oci-layout", "index.json", "blobs"])
         let store = try ImageStore(root: "\(dir)/store")
         let records = try store.importArchive(path: "\(dir)/multi.tar")

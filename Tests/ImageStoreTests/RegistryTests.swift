@@ -16,19 +16,7 @@ import Testing
         let layout = "\(dir)/layout"
         try FS.makeDirectories(layout)
         try run(["/bin/tar", "-C", layout, "-xf", archive])
-        if multiPlatform {
-            let outer = try decode(ImageSpec.Index.self, try FS.readBytes("\(layout)/index.json"), "index")
-            var native = outer.manifests[0]
-            native.annotations = nil
-            native.platform = ImagePlatform.host
-            let foreign = ImageSpec.Descriptor(mediaType: ImageSpec.MediaType.ociManifest, digest: "sha256:" + String(repeating: "f", count: 64),
-                                               size: 5, platform: .init(architecture: "riscv64", os: "linux"))
-            let nested = try encode(ImageSpec.Index(manifests: [foreign, native]))
-            let digest = try Digest.sha256(nested)
-            try FS.writeAtomic("\(layout)/blobs/sha256/\(digest.dropFirst(7))", nested)
-            try FS.writeAtomic("\(layout)/index.json", try encode(ImageSpec.Index(manifests: [
-                .init(mediaType: ImageSpec.MediaType.ociIndex, digest: digest, size: Int64(nested.count))])))
-        }
+        if multiPlatform { try wrapInMultiPlatformIndex(layout, foreignArchitecture: "riscv64") }
         let registry = FakeRegistry()
         try registry.serve(layout: layout, repository: "team/app", tag: "1.0")
         let store = try ImageStore(root: "\(dir)/store")

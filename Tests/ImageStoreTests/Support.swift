@@ -182,3 +182,22 @@ func lstatOf(_ path: String) -> stat? {
     var st = stat()
     return lstat(path, &st) == 0 ? st : nil
 }
+
+/// Rewrites the OCI layout at `layout` so that its index points at a nested index of two
+/// manifests: this machine's (the layout's own) and one for another platform whose blobs are
+/// missing (so choosing it would fail). Returns the native manifest's descriptor.
+@discardableResult
+func wrapInMultiPlatformIndex(_ layout: String, foreignArchitecture: String, annotations: [String: String]? = nil) throws -> ImageSpec.Descriptor {
+    let inner = try decode(ImageSpec.Index.self, try FS.readBytes("\(layout)/index.json"), "index")
+    var native = inner.manifests[0]
+    native.annotations = nil
+    native.platform = ImagePlatform.host
+    let foreign = ImageSpec.Descriptor(mediaType: ImageSpec.MediaType.ociManifest, digest: "sha256:" + String(repeating: "e", count: 64),
+                                       size: 10, platform: .init(architecture: foreignArchitecture, os: "linux"))
+    let nested = try encode(ImageSpec.Index(manifests: [foreign, native]))
+    let digest = try Digest.sha256(nested)
+    try FS.writeAtomic("\(layout)/blobs/sha256/\(digest.dropFirst(7))", nested)
+    try FS.writeAtomic("\(layout)/index.json", try encode(ImageSpec.Index(manifests: [
+        .init(mediaType: ImageSpec.MediaType.ociIndex, digest: digest, size: Int64(nested.count), annotations: annotations)])))
+    return native
+}
