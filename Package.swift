@@ -3,6 +3,15 @@
 // Targets are listed top of the stack first; dependencies point down only.
 import PackageDescription
 
+/// The Swift runtime linked in (the system C libraries stay shared): the daemon idles in less
+/// memory (no relocations of the whole shared runtime), swkubectl starts faster, and neither
+/// needs the toolchain's directory at run time (docs/architecture.md, "Binaries").
+let staticStdlib: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib"]),
+    // Autolinked only by modules built against the static SDK; named here for ours.
+    .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization"),
+]
+
 let package = Package(
     name: "swkube",
     platforms: [.macOS(.v14)],
@@ -25,10 +34,12 @@ let package = Package(
                 "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "ImageStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            linkerSettings: staticStdlib),
         .executableTarget(
             name: "swkubectl",
-            dependencies: ["KubeCtl", "SwkSupport"]),
+            dependencies: ["KubeCtl", "SwkSupport"],
+            linkerSettings: staticStdlib),
         // `swkubectl pull`: swkubectl's commands plus the registry transport (FoundationNetworking),
         // a binary of its own so that every other swkubectl command starts without it.
         .executableTarget(
