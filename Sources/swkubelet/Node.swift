@@ -46,25 +46,28 @@ struct Node {
         let source = ManifestSource(directory: settings.podManifestPath)
         let watcher = try DirectoryWatcher(directory: settings.podManifestPath)
         let (updates, feed) = AsyncStream<DesiredState>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // A wake carries whether to scan at once (see DirectoryWatcher.Tick).
+        let (wakes, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let stop = ShutdownSignal()
 
         await withTaskGroup(of: Void.self) { group in
             // The manifest source: a scan per inotify burst (debounced) and per resync period.
             group.addTask {
-                for await _ in watcher.ticks { wake.yield() }
+                for await tick in watcher.ticks { wake.yield(tick.complete) }
             }
             group.addTask {
                 while !Task.isCancelled {
-                    wake.yield()
+                    wake.yield(true)
                     try? await clock.sleep(nanoseconds: settings.syncFrequency)
                 }
             }
             group.addTask {
                 var reported: Set<String> = []
-                for await _ in wakes {
-                    // A short debounce: a burst of events (many files dropped at once) becomes one scan.
-                    try? await clock.sleep(nanoseconds: 20_000_000)
+                for await now in wakes {
+                    // A finished change is scanned at once (a manifest renamed in starts its pod
+                    // without delay); events that arrive meanwhile coalesce into the next scan. Bare
+                    // creations wait a moment for the writer to finish.
+                    if !now { try? await clock.sleep(nanoseconds: 20_000_000) }
                     let scan = await source.scan(now: clock.now())
                     for name in scan.newlyIgnored {
                         logger.info("ignoring \(settings.podManifestPath)/\(name): not a manifest name (*.yaml, *.yml, *.json; no dot, swap or backup files)")

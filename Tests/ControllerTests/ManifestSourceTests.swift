@@ -110,8 +110,18 @@ struct ManifestSourceTests {
         defer { watcher.stop() }
         var ticks = watcher.ticks.makeAsyncIterator()
         try FS.writeAtomic("\(dir)/a.yaml", Self.pod("alpha"))
-        #expect(await ticks.next() != nil)
+        #expect(await ticks.next()?.complete == true)
         unlink("\(dir)/a.yaml")
-        #expect(await ticks.next() != nil)
+        #expect(await ticks.next()?.complete == true)
+    }
+
+    @Test func aBareCreationIsNotACompleteChange() async throws {
+        try FS.writeAtomic("\(dir)/.hidden", Self.pod("alpha"))
+        let watcher = try DirectoryWatcher(directory: dir)
+        defer { watcher.stop() }
+        var ticks = watcher.ticks.makeAsyncIterator()
+        // A hard link fires IN_CREATE only: the watcher must wake, but not call it finished.
+        #expect(link("\(dir)/.hidden", "\(dir)/b.yaml") == 0)
+        #expect(await ticks.next()?.complete == false)
     }
 }
