@@ -9,6 +9,8 @@ struct CNIConfigList: Sendable, Equatable {
     var plugins: [JSONValue]
     /// The whole document, kept with the sandbox so that DEL uses the config ADD used.
     var document: JSONValue
+    /// Where it was read from.
+    var file: String
 
     /// Result formats swkube can read (0.1/0.2 results have another shape).
     static let supportedVersions: Set<String> = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
@@ -37,6 +39,7 @@ struct CNIConfigList: Sendable, Equatable {
         self.cniVersion = version
         self.plugins = plugins
         self.document = doc
+        self.file = file
     }
 
     /// True for versions whose DEL gets the cached result as `prevResult` (0.4.0 and later).
@@ -69,8 +72,9 @@ enum CNIConfigFiles {
     }
 
     /// A bridge network like podman's default, on a subnet unlikely to clash with podman (10.88/16)
-    /// or docker (172.17/16): a gateway bridge with IP masquerade, host-local IPAM, and portmap for
-    /// hostPorts. `dataDir` moves host-local's lease files (default /var/lib/cni/networks).
+    /// or docker (172.17/16): a gateway bridge, host-local IPAM, and portmap for hostPorts. Outbound
+    /// NAT is the node's one rule for the subnet (`NodeMasquerade`), not the plugin's `ipMasq`.
+    /// `dataDir` moves host-local's lease files (default /var/lib/cni/networks).
     static func defaultList(network: String = "swkube", bridge: String = "swkube0", subnet: String = "10.85.0.0/16",
                             dataDir: String? = nil) -> String {
         let data = dataDir.map { ",\n        \"dataDir\": \"\($0)\"" } ?? ""
@@ -83,7 +87,7 @@ enum CNIConfigFiles {
                   "type": "bridge",
                   "bridge": "\(bridge)",
                   "isGateway": true,
-                  "ipMasq": true,
+                  "ipMasq": false,
                   "hairpinMode": true,
                   "ipam": {
                     "type": "host-local",

@@ -15,6 +15,7 @@ extension LocalRuntime {
     func setUpNetwork(_ id: String, _ sandbox: PodSandboxConfig, netns: String) async throws(SwkError) -> String {
         guard let confDir = config.cniConfDir else { return "" }
         let list = try CNIConfigFiles.loadOrInstallDefault(dir: confDir)
+        try await masquerade(list)
         let file = "\(layout.sandboxDir(id))/network.json"
         try JSONFile.write(SandboxNetwork(config: list.document, result: nil), to: file)
         let network = CNINetwork(list: list, binDirs: config.cniBinDirs)
@@ -26,6 +27,24 @@ extension LocalRuntime {
         }
         try JSONFile.write(SandboxNetwork(config: list.document, result: result), to: file)
         return CNINetwork.podIP(result)
+    }
+
+    /// Installs the pod network (the default one when the config directory is empty) and its
+    /// outbound NAT ahead of the first pod, so that no pod start pays for them.
+    public func prepareNetwork() async throws(SwkError) {
+        guard let confDir = config.cniConfDir else { return }
+        try await masquerade(try CNIConfigFiles.loadOrInstallDefault(dir: confDir))
+    }
+
+    private func masquerade(_ list: CNIConfigList) async throws(SwkError) {
+        for subnet in NodeMasquerade.subnets(of: list) where !masqueraded.contains(subnet) {
+            // Marked first: a concurrent sandbox creation must not add the rule a second time.
+            masqueraded.insert(subnet)
+            do { try await NodeMasquerade.ensure(subnet: subnet, network: list.name) } catch {
+                masqueraded.remove(subnet)
+                throw error
+            }
+        }
     }
 
     /// Runs CNI DEL for the sandbox if it was attached; repeating it (or a sandbox never

@@ -50,6 +50,8 @@ public actor LocalRuntime: RuntimeService {
     let layout: RuntimeLayout
     var sandboxes: [String: SandboxRecord] = [:]
     var containers: [String: ContainerRecord] = [:]
+    /// Pod subnets whose node-level masquerade rule is in place (see `NodeMasquerade`).
+    var masqueraded: Set<String> = []
 
     /// Opens (creating if needed) the state directories and loads every record found there.
     public init(_ configuration: Configuration) throws(SwkError) {

@@ -35,6 +35,9 @@ struct Node {
         runtimeConfig.logMaxSize = settings.containerLogMaxSize
         runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
         let runtime = try LocalRuntime(runtimeConfig)
+        do { try await runtime.prepareNetwork() } catch {
+            logger.warning("pod network: \(error) (retried at the next pod start)")
+        }
         var builder = RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current())
         builder.seccompDefault = settings.seccompDefault
         let controller = NodeController(

@@ -22,6 +22,22 @@ struct CNIConfigTests {
         #expect(try CNIConfigFiles.loadOrInstallDefault(dir: "\(dir)/net.d") == list)
     }
 
+    @Test func onlySwkubesOwnNetworkWithoutIpMasqIsMasqueradedByTheNode() throws {
+        func list(_ text: String, file: String) throws -> CNIConfigList {
+            try CNIConfigList(document: JSONValue.parse(Array(text.utf8), file), file: file)
+        }
+        let own = try list(CNIConfigFiles.defaultList(subnet: "10.85.0.0/16"), file: "/etc/cni/net.d/10-swkube.conflist")
+        #expect(own.plugins[0]["ipMasq"]?.bool == false)
+        #expect(NodeMasquerade.subnets(of: own) == ["10.85.0.0/16"])
+        // The same network in a file of the operator's is taken as written.
+        let theirs = try list(CNIConfigFiles.defaultList(subnet: "10.85.0.0/16"), file: "/etc/cni/net.d/10-mine.conflist")
+        #expect(NodeMasquerade.subnets(of: theirs).isEmpty)
+        // ipMasq turned back on in swkube's file: the plugin does it, the node adds nothing.
+        let pluginMasq = try list(#"{"cniVersion":"1.0.0","name":"swkube","plugins":[{"type":"bridge","ipMasq":true,"ipam":{"ranges":[[{"subnet":"10.85.0.0/16"}]]}}]}"#,
+                                  file: "/etc/cni/net.d/10-swkube.conflist")
+        #expect(NodeMasquerade.subnets(of: pluginMasq).isEmpty)
+    }
+
     @Test func theFirstConfigByNameWinsAndASingleConfIsAListOfOne() throws {
         let dir = try tempDir()
         defer { try? FS.removeTree(dir) }

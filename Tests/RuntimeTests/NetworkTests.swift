@@ -15,20 +15,23 @@ struct TestNetwork {
     var confDir: String { "\(base)/cni/net.d" }
     var dataDir: String { "\(base)/cni/networks" }
 
-    static func make(base: String) throws -> TestNetwork {
+    static func make(base: String, fileName: String = "10-test.conflist") throws -> TestNetwork {
         let tag = String(FS.basename(of: base).suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
         let routes = (try? Spawn.run(["/usr/sbin/ip", "-4", "route", "show", "table", "all"]).stdout) ?? ""
         // A /24 in 10.234.0.0/16 that no route on this host mentions.
         var third = Int(UInt32.random(in: 1...250))
         while routes.contains("10.234.\(third).") { third = third % 250 + 1 }
-        let net = TestNetwork(base: base, name: "swkt-\(tag)", bridge: "swkt\(tag)", subnetPrefix: "10.234.\(third).")
+        let net = TestNetwork(base: base, name: "swkt-\(tag)", bridge: "swkt\(tag)", subnetPrefix: "10.234.\(third).",
+                              fileName: fileName)
         try FS.makeDirectories(net.confDir)
         try FS.writeAtomic(net.confPath, CNIConfigFiles.defaultList(
             network: net.name, bridge: net.bridge, subnet: "10.234.\(third).0/24", dataDir: net.dataDir))
         return net
     }
 
-    var confPath: String { "\(confDir)/10-test.conflist" }
+    let fileName: String
+    var confPath: String { "\(confDir)/\(fileName)" }
+    var subnet: String { "\(subnetPrefix)0/24" }
 
     /// Adds a plugin of `type` at the end of the network's plugin chain.
     func appendPlugin(_ type: String) throws {
@@ -52,13 +55,13 @@ struct TestNetwork {
     }
 
     /// A harness whose runtime uses this network, torn down (sandboxes, bridge, files) afterwards.
-    static func with(binDirs: [String] = [pluginDir],
+    static func with(binDirs: [String] = [pluginDir], fileName: String = "10-test.conflist",
                      _ body: (Harness, TestNetwork) async throws -> Void) async throws {
         let base = try Harness.makeTempDir()
         let net: TestNetwork
         let h: Harness
         do {
-            net = try make(base: base)
+            net = try make(base: base, fileName: fileName)
             h = try Harness.make(cni: (net.confDir, binDirs), base: base)
         } catch {
             try? FS.removeTree(base)
@@ -107,6 +110,30 @@ struct NetworkTests {
             try await h.runtime.stopPodSandbox(sa)
             #expect(net.leases() == [ipB])
             #expect(try await h.runtime.podSandboxStatus(sa).network.ip == "")
+        }
+    }
+
+    @Test func swkubesOwnNetworkIsMasqueradedByOneNodeRuleNotPerPod() async throws {
+        try await TestNetwork.with(fileName: CNIConfigFiles.defaultFileName) { h, net in
+            let rule = ["-t", "nat", "-C", "POSTROUTING", "-s", net.subnet, "!", "-d", net.subnet, "-m", "comment",
+                        "--comment", "swkube pod network \(net.name)", "-j", "MASQUERADE"]
+            defer { _ = try? Spawn.run(["/usr/sbin/iptables", "-t", "nat", "-D"] + rule.dropFirst(3)) }
+            try await h.runtime.prepareNetwork()
+            #expect(try Spawn.run(["/usr/sbin/iptables"] + rule).status == 0)
+            let chainsBefore = try Spawn.run(["/usr/sbin/iptables", "-t", "nat", "-S"]).stdout
+                .split(separator: "\n").filter { $0.hasPrefix("-N CNI-") }.count
+            let id = try await h.runtime.runPodSandbox(h.sandboxConfig())
+            #expect(try await h.runtime.podSandboxStatus(id).network.ip.hasPrefix(net.subnetPrefix))
+            // No per-pod masquerade chain (the bridge plugin's ipMasq is off in swkube's network).
+            let chainsAfter = try Spawn.run(["/usr/sbin/iptables", "-t", "nat", "-S"]).stdout
+                .split(separator: "\n").filter { $0.hasPrefix("-N CNI-") }.count
+            #expect(chainsAfter == chainsBefore)
+            // A second runtime (daemon restart) finds the rule and does not add it again.
+            try await h.reopened().runtime.prepareNetwork()
+            let copies = try Spawn.run(["/usr/sbin/iptables", "-t", "nat", "-S", "POSTROUTING"]).stdout
+                .split(separator: "\n").filter { $0.contains("swkube pod network \(net.name)") }.count
+            #expect(copies == 1)
+            try await h.runtime.stopPodSandbox(id)
         }
     }
 
