@@ -34,9 +34,14 @@ bench_init() {
   routes=$(ip -4 route show table all)
   third=$((RANDOM % 250 + 1))
   while grep -q "10.236.$third\." <<<"$routes"; do third=$((third % 250 + 1)); done
-  cat > "$W/cni/net.d/10-bench.conflist" <<EOF
-{"cniVersion": "1.0.0", "name": "swkb-$tag", "plugins": [
-  {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+  # swkube's own network file (the one it writes into an empty directory) on that bridge and
+  # subnet: outbound NAT is the node's one masquerade rule for the subnet, added when swkubelet
+  # starts (podman's netavark masquerades its network too).
+  POD_SUBNET="10.236.$third.0/24"
+  NETWORK="swkb-$tag"
+  cat > "$W/cni/net.d/10-swkube.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "$NETWORK", "plugins": [
+  {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "routes": [{"dst": "0.0.0.0/0"}], "ranges": [[{"subnet": "10.236.$third.0/24"}]],
             "dataDir": "$W/cni/networks"}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
@@ -101,6 +106,8 @@ bench_cleanup() {
   [ "${PM_NET_OURS:-0}" = 0 ] || pm network rm -f podman-default-kube-network >/dev/null 2>&1
   for m in $(awk -v p="$W/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m"; done
   ip link del "$BRIDGE" 2>/dev/null
+  [ -z "${POD_SUBNET:-}" ] || iptables -t nat -D POSTROUTING -s "$POD_SUBNET" ! -d "$POD_SUBNET" \
+    -m comment --comment "swkube pod network $NETWORK" -j MASQUERADE 2>/dev/null
   rm -rf "$W"
 }
 

@@ -24,6 +24,14 @@ int swk_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0
 int swk_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int swk_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 int swk_inotify_init1(int flags) { return inotify_init1(flags); }
+int swk_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
 int swk_inotify_add_watch(int fd, const char *path, uint32_t mask) {
     return inotify_add_watch(fd, path, mask);
 }

@@ -1,4 +1,5 @@
 import CSwkSys
+@preconcurrency import Dispatch
 import Glibc
 
 /// Starting programs with posix_spawn: no fork of a multithreaded Swift process, no Foundation
@@ -70,7 +71,7 @@ public enum Spawn {
         let pid = try start(argv, env: env, stdin: stdin, stdout: .fd(out.fd), stderr: .fd(err.fd))
         let status: Int32
         do {
-            status = try await waitPolling(pid)
+            status = try await waitAsync(pid)
         } catch {
             // Cancelled while waiting: the child must not be left as a zombie.
             status = (try? wait(pid)) ?? -1
@@ -79,8 +80,26 @@ public enum Spawn {
                       stderr: String(decoding: err.contents(), as: UTF8.self))
     }
 
-    /// Waits for `pid` without holding a thread: polls with short sleeps (1 ms, doubling to 20 ms).
-    public static func waitPolling(_ pid: pid_t) async throws -> Int32 {
+    /// Waits for `pid` (a child of ours) without holding a thread: wakes when its pidfd polls
+    /// readable, i.e. at its exit, not a polling period later; kernels before 5.3 (no pidfd) fall
+    /// back to polling with short sleeps (1 ms, doubling to 20 ms). Throws on cancellation,
+    /// leaving the child to be reaped by the caller.
+    public static func waitAsync(_ pid: pid_t) async throws -> Int32 {
+        let fd = swk_pidfd_open(pid)
+        guard fd >= 0 else { return try await waitPolling(pid) }
+        let (exited, signal) = AsyncStream<Void>.makeStream()
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
+        source.setEventHandler { signal.finish() }
+        source.setCancelHandler { Glibc.close(fd) }
+        source.resume()
+        // Ends when the child exits, or at once when the task is cancelled.
+        for await _ in exited {}
+        source.cancel()
+        try Task.checkCancellation()
+        return try wait(pid)
+    }
+
+    private static func waitPolling(_ pid: pid_t) async throws -> Int32 {
         var status: Int32 = 0
         var pause: UInt64 = 1_000_000
         while true {

@@ -150,7 +150,7 @@ struct HelperPuller: ImagePuller {
         defer { out.close(); err.close() }
         let pid = try Spawn.start([helper, "--root-dir", rootDir, "pull", "--registry-config", registryConfig, reference],
                                   stdout: .fd(out.fd), stderr: .fd(err.fd))
-        let status = try await Spawn.waitPolling(pid)
+        let status = try await Spawn.waitAsync(pid)
         guard status == 0 else {
             let said = String(decoding: err.contents(), as: UTF8.self)
                 .split(separator: "\n").last { !$0.hasPrefix("warning:") }.map(String.init) ?? "exit status \(status)"

@@ -24,6 +24,9 @@ int swk_set_child_subreaper(void);
 int swk_set_pdeathsig(int sig);
 int swk_set_name(const char *name);
 int swk_inotify_init1(int flags);
+/* pidfd_open(2) (Linux 5.3+): a descriptor that polls readable once the process exits; -1 with
+ * errno ENOSYS on older kernels. */
+int swk_pidfd_open(int pid);
 int swk_inotify_add_watch(int fd, const char *path, uint32_t mask);
 int swk_open(const char *path, int flags, int mode);
 int swk_fcntl_setfd(int fd, int flags);
