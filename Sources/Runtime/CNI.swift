@@ -25,7 +25,7 @@ struct CNINetwork: Sendable {
     /// (errors of that clean-up are dropped) and the failing plugin's own error is thrown.
     func add(_ a: CNIAttachment) async throws(SwkError) -> JSONValue {
         var prev: JSONValue?
-        for plugin in list.plugins {
+        for plugin in list.plugins where needed(plugin, a) {
             do {
                 let out = try await exec("ADD", plugin, a, prevResult: prev)
                 prev = try JSONValue.parse(out, "result of cni plugin \(plugin["type"]?.string ?? "") in network \(list.name)")
@@ -41,7 +41,7 @@ struct CNINetwork: Sendable {
     /// With `ignoreMissingPlugins`, a plugin binary that is not installed is skipped.
     func delete(_ a: CNIAttachment, prevResult: JSONValue?, ignoreMissingPlugins: Bool = false) async throws(SwkError) {
         var firstError: SwkError?
-        for plugin in list.plugins.reversed() {
+        for plugin in list.plugins.reversed() where needed(plugin, a) {
             if ignoreMissingPlugins, find(plugin["type"]?.string ?? "") == nil { continue }
             do { _ = try await exec("DEL", plugin, a, prevResult: list.deleteGetsPrevResult ? prevResult : nil) } catch {
                 // Run the other plugins' DEL anyway: each releases its own resources.
@@ -59,6 +59,13 @@ struct CNINetwork: Sendable {
             if let address = ip["address"]?.string { addresses.append(String(address.prefix { $0 != "/" })) }
         }
         return addresses.first { !$0.contains(":") } ?? addresses.first ?? ""
+    }
+
+    /// `portmap` without port mappings passes `prevResult` through and creates nothing, so a pod
+    /// without hostPorts skips it on ADD and DEL alike (the attachment carries the same mappings
+    /// both times): one process less per pod start and stop.
+    func needed(_ plugin: JSONValue, _ a: CNIAttachment) -> Bool {
+        plugin["type"]?.string != "portmap" || !a.portMappings.isEmpty
     }
 
     func find(_ type: String) -> String? {

@@ -177,6 +177,31 @@ struct NetworkTests {
         }
     }
 
+    @Test func portmapRunsOnlyForPodsWithHostPorts() async throws {
+        let base = try Harness.makeTempDir()
+        defer { try? FS.removeTree(base) }
+        // A portmap that records each call, then hands over to the real one.
+        let bin = "\(base)/bin"
+        try FS.makeDirectories(bin)
+        try FS.writeAtomic("\(bin)/portmap", """
+            #!/bin/sh
+            echo "$CNI_COMMAND" >> \(base)/portmap-calls
+            exec \(TestNetwork.pluginDir)/portmap
+
+            """, mode: 0o755)
+        func calls() -> [String] { ((try? FS.readString("\(base)/portmap-calls")) ?? "").split(separator: "\n").map(String.init) }
+        try await TestNetwork.with(binDirs: [bin, TestNetwork.pluginDir]) { h, _ in
+            let plain = try await h.runtime.runPodSandbox(h.sandboxConfig(name: "plain"))
+            try await h.runtime.stopPodSandbox(plain)
+            #expect(calls().isEmpty)
+            var config = h.sandboxConfig(name: "ported")
+            config.portMappings = [PortMapping(containerPort: 8080, hostPort: Int32.random(in: 30000...39999))]
+            let ported = try await h.runtime.runPodSandbox(config)
+            try await h.runtime.stopPodSandbox(ported)
+            #expect(calls() == ["ADD", "DEL"])
+        }
+    }
+
     @Test func aFailingPluginFailsTheSandboxWithItsOwnErrorAndLeavesNothing() async throws {
         let base = try Harness.makeTempDir()
         defer { try? FS.removeTree(base) }
