@@ -28,7 +28,8 @@ struct ImagesCommand: KubeCtlCommand {
     }
 }
 
-/// `swkubectl import FILE`: loads a `docker save` or OCI image archive into the image store.
+/// `swkubectl import FILE`: loads a `docker save` or OCI image archive into the image store and
+/// unpacks its layers, as `ctr images import` does, so the first pod does not wait for it.
 struct ImportCommand: KubeCtlCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import a docker-save or OCI image archive.")
@@ -39,6 +40,7 @@ struct ImportCommand: KubeCtlCommand {
     func output(_ ctx: Context) throws(SwkError) -> Output {
         let store = try ImageStore(root: global.rootDir)
         let records = try store.importArchive(path: file)
+        for record in records { _ = try store.lowerDirs(for: record) }
         return Output(stdout: records.flatMap { r in r.names.map { "imported \($0) (\(r.id))\n" } }.joined())
     }
 }

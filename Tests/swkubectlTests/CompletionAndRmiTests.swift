@@ -43,6 +43,8 @@ import Testing
         let built = try Spawn.run(["/bin/bash", "\(Self.repoRoot)/scripts/build-demo-image.sh", "\(node.root)/demo.tar"])
         try #require(built.status == 0, "\(built.stderr)")
         #expect(node.run("import", "\(node.root)/demo.tar").exitCode == 0)
+        // Unpacked at import, as `ctr images import` does: the first pod does not wait for it.
+        #expect(try !FS.list("\(node.root)/snapshots").filter { !$0.hasPrefix("tmp-") }.isEmpty)
         let image = try #require(try ImageStore(root: node.root).resolve("localhost/swkube-demo:1.0"))
 
         let store = try StateStore(path: node.paths.statePath)
@@ -56,6 +58,7 @@ import Testing
         try store.deletePod(uid: "default-user-uid")
         #expect(node.run("rmi", "localhost/swkube-demo:1.0") == Output(stdout: "Deleted: localhost/swkube-demo:1.0\n"))
         #expect(try ImageStore(root: node.root).list().isEmpty)
+        #expect(try FS.list("\(node.root)/snapshots").isEmpty)
         #expect(node.run("rmi", "localhost/swkube-demo:1.0") == Output(stderr: "error: no such image localhost/swkube-demo:1.0\n", exitCode: 1))
     }
 }
