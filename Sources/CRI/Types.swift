@@ -47,9 +47,21 @@ public struct LinuxPodSandboxConfig: Sendable, Equatable, Hashable, Codable {
     public init() {}
 }
 
+/// CRI's DNSConfig: what the sandbox's /etc/resolv.conf says (options as `name[:value]`).
+public struct DNSConfig: Sendable, Equatable, Hashable, Codable {
+    public var servers: [String] = []
+    public var searches: [String] = []
+    public var options: [String] = []
+    public init(servers: [String] = [], searches: [String] = [], options: [String] = []) {
+        self.servers = servers; self.searches = searches; self.options = options
+    }
+}
+
 public struct PodSandboxConfig: Sendable, Equatable, Hashable, Codable {
     public var metadata: PodSandboxMetadata
     public var hostname: String = ""
+    /// nil: the sandbox gets the host's resolv.conf as it is.
+    public var dnsConfig: DNSConfig?
     /// Directory for the pod's container logs (`/var/log/pods/<ns>_<name>_<uid>`).
     public var logDirectory: String = ""
     public var portMappings: [PortMapping] = []

@@ -10,6 +10,11 @@ public struct RuntimeConfigBuilder: Sendable {
     public var environment: EnvironmentBuilder
     /// kubelet's `seccompDefault`: containers without a seccompProfile get RuntimeDefault.
     public var seccompDefault = false
+    /// kubelet's `resolvConf`: the node's resolv.conf, base of the Default policy ("": none).
+    public var resolvConf = "/etc/resolv.conf"
+    /// kubelet's `clusterDNS` and `clusterDomain`, for the ClusterFirst policies.
+    public var clusterDNS: [String] = []
+    public var clusterDomain = "cluster.local"
 
     public init(podLogDir: String, node: EnvironmentBuilder.NodeFacts) {
         self.podLogDir = podLogDir
@@ -21,6 +26,8 @@ public struct RuntimeConfigBuilder: Sendable {
         var config = PodSandboxConfig(metadata: PodSandboxMetadata(
             name: meta.name, uid: meta.uid, namespace: meta.namespace, attempt: attempt))
         config.hostname = pod.spec.hostname ?? String(meta.name.prefix(63))
+        let host = resolvConf.isEmpty ? DNSConfig() : PodDNS.parseResolvConf((try? FS.readString(resolvConf)) ?? "")
+        config.dnsConfig = PodDNS(host: host, clusterDNS: clusterDNS, clusterDomain: clusterDomain).config(for: pod)
         config.logDirectory = "\(podLogDir)/\(meta.namespace)_\(meta.name)_\(meta.uid)"
         config.labels = meta.labels.merging(podLabels(pod)) { _, ours in ours }
         config.annotations = meta.annotations

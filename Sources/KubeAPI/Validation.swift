@@ -233,7 +233,7 @@ extension SeccompProfile {
 }
 
 /// IPv4 dotted quad or an IPv6 address (hex groups and colons, at most one `::`).
-func isIPAddress(_ s: String) -> Bool {
+public func isIPAddress(_ s: String) -> Bool {
     let quads = s.split(separator: ".", omittingEmptySubsequences: false)
     if quads.count == 4 { return quads.allSatisfy { q in q.count <= 3 && UInt8(q) != nil } }
     guard s.contains(":"), s.count <= 45 else { return false }

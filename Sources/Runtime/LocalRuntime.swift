@@ -103,7 +103,8 @@ public actor LocalRuntime: RuntimeService {
             }
             try FS.writeAtomic("\(dir)/hostname", "\(hostname)\n")
             try FS.writeAtomic("\(dir)/hosts", Self.hostsFile(hostname: hostname, hostNetwork: hostNetwork))
-            try FS.writeAtomic("\(dir)/resolv.conf", (try? FS.readString("/etc/resolv.conf")) ?? "")
+            try FS.writeAtomic("\(dir)/resolv.conf", sandbox.dnsConfig.map(Self.resolvConf)
+                               ?? (try? FS.readString("/etc/resolv.conf")) ?? "")
             let record = SandboxRecord(id: id, config: sandbox, createdAt: config.clock.nowNanoseconds(),
                                        state: .ready, hostname: hostname, namespaces: namespaces, ip: ip)
             try JSONFile.write(record, to: "\(dir)/sandbox.json")
@@ -194,6 +195,14 @@ public actor LocalRuntime: RuntimeService {
         let uid = r.config.metadata.uid
         let usable = !uid.isEmpty && !uid.contains("/") && uid != "." && uid != ".."
         return usable ? uid : r.id
+    }
+
+    /// resolv.conf from CRI's DNSConfig, as containerd writes it.
+    static func resolvConf(_ dns: DNSConfig) -> String {
+        var lines = dns.servers.map { "nameserver \($0)" }
+        if !dns.searches.isEmpty { lines.append("search \(dns.searches.joined(separator: " "))") }
+        if !dns.options.isEmpty { lines.append("options \(dns.options.joined(separator: " "))") }
+        return lines.map { "\($0)\n" }.joined()
     }
 
     static func hostsFile(hostname: String, hostNetwork: Bool) -> String {

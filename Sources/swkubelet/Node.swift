@@ -40,6 +40,9 @@ struct Node {
         }
         var builder = RuntimeConfigBuilder(podLogDir: settings.podLogDir, node: NodeFacts.current())
         builder.seccompDefault = settings.seccompDefault
+        builder.resolvConf = settings.resolvConf
+        builder.clusterDNS = settings.clusterDNS
+        builder.clusterDomain = settings.clusterDomain
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore, puller: puller), status: status, clock: clock,
             builder: builder,

@@ -28,6 +28,10 @@ struct NodeSettings: Sendable {
     var containerLogMaxFiles = 5
     /// kubelet's seccompDefault, on here: a container without a seccompProfile gets RuntimeDefault.
     var seccompDefault = true
+    /// kubelet's resolvConf, clusterDNS and clusterDomain (pod DNS policies).
+    var resolvConf = "/etc/resolv.conf"
+    var clusterDNS: [String] = []
+    var clusterDomain = "cluster.local"
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -85,6 +89,13 @@ struct NodeSettings: Sendable {
                 throw SwkError(.invalidArgument, "\(key): \"\(value)\" in \(source) must be true or false")
             }
             seccompDefault = on
+        case "resolv-conf": resolvConf = value.isEmpty ? "" : FS.absolute(value)
+        case "cluster-dns":
+            clusterDNS = value.split(separator: ",").map { String($0).filter { $0 != " " } }
+            for ip in clusterDNS where !isIPAddress(ip) {
+                throw SwkError(.invalidArgument, "\(key): \"\(ip)\" in \(source) is not an IP address")
+            }
+        case "cluster-domain": clusterDomain = value
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }

@@ -33,6 +33,11 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Container log files kept per container, the current one included.") var containerLogMaxFiles: String?
     @Option(help: "RuntimeDefault seccomp for containers that set no seccompProfile (true or false; default true).")
     var seccompDefault: String?
+    @Option(help: "The node's resolv.conf, base of the Default DNS policy (default /etc/resolv.conf; \"\" for none).")
+    var resolvConf: String?
+    @Option(help: "Cluster DNS server IPs, comma-separated, for the ClusterFirst DNS policy (default: none, so ClusterFirst acts as Default).")
+    var clusterDns: String?
+    @Option(help: "Cluster domain for ClusterFirst search paths (default cluster.local).") var clusterDomain: String?
     @Flag(help: "Log debug messages.") var verbose = false
 
     func run() async throws {
@@ -73,6 +78,9 @@ struct Swkubelet: AsyncParsableCommand {
         values["container-log-max-size"] = containerLogMaxSize
         values["container-log-max-files"] = containerLogMaxFiles
         values["seccomp-default"] = seccompDefault
+        values["resolv-conf"] = resolvConf
+        values["cluster-dns"] = clusterDns
+        values["cluster-domain"] = clusterDomain
         return values
     }
 }

@@ -33,6 +33,10 @@ struct ExamplesEndToEndTests {
         #expect(try waitUntil(seconds: 10) { node.logLines("env-demo", container: "app").contains("hello from env-demo in default") })
         let env = node.logLines("env-demo", container: "app")
         #expect(env.contains("MEMORY_LIMIT=\(32 << 20)") && env.contains("TIER=edge") && env.contains("POD_NAME=env-demo"), "\(env)")
+        #expect(try settled("dns-demo", running))
+        #expect(try waitUntil(seconds: 10) {
+            node.logLines("dns-demo", container: "app") == ["nameserver 192.0.2.53", "search edge.example example", "options ndots:2 edns0"]
+        }, "\(node.logLines("dns-demo", container: "app"))")
         #expect(try settled("security-demo") { running($0) && $0[1] == "1/1" })
         #expect(try waitUntil(seconds: 10) { node.logLines("security-demo", container: "app").contains("rootfs is read-only") })
         let security = node.logLines("security-demo", container: "app")

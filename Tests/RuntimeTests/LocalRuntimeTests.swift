@@ -298,4 +298,20 @@ struct LocalRuntimeTests {
             #expect(try criLogLines(status.logPath).map(\.text) == ["1", "lo", "0x9", "web"])
         }
     }
+
+    @Test func theSandboxResolvConfIsWrittenFromItsDNSConfigOrCopiedFromTheHost() async throws {
+        try await Harness.with { h in
+            var config = h.sandboxConfig(name: "dns")
+            config.dnsConfig = DNSConfig(servers: ["192.0.2.53"], searches: ["edge.example"], options: ["ndots:2"])
+            let withDNS = try await h.runtime.runPodSandbox(config)
+            let container = try await h.runtime.createContainer(withDNS, h.containerConfig(["cat", "/etc/resolv.conf"]), config)
+            try await h.runtime.startContainer(container)
+            #expect(try await eventually { try await h.runtime.containerStatus(container).state == .exited })
+            let lines = try criLogLines(try await h.runtime.containerStatus(container).logPath).map(\.text)
+            #expect(lines == ["nameserver 192.0.2.53", "search edge.example", "options ndots:2"])
+            // Without a DNSConfig the sandbox gets the host's file as it is.
+            let plain = try await h.runtime.runPodSandbox(h.sandboxConfig(name: "plain"))
+            #expect(try FS.readString("\(h.base)/run/sandboxes/\(plain)/resolv.conf") == ((try? FS.readString("/etc/resolv.conf")) ?? ""))
+        }
+    }
 }
