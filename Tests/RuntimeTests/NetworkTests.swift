@@ -33,6 +33,14 @@ struct TestNetwork {
     var confPath: String { "\(confDir)/\(fileName)" }
     var subnet: String { "\(subnetPrefix)0/24" }
 
+    /// Writes a shell-script CNI plugin `name` into `<base>/bin` and returns that directory.
+    static func scriptPlugin(_ name: String, in base: String, _ body: String) throws -> String {
+        let bin = "\(base)/bin"
+        try FS.makeDirectories(bin)
+        try FS.writeAtomic("\(bin)/\(name)", "#!/bin/sh\n\(body)\n", mode: 0o755)
+        return bin
+    }
+
     /// Adds a plugin of `type` at the end of the network's plugin chain.
     func appendPlugin(_ type: String) throws {
         var doc = try JSONValue.parse(try FS.readBytes(confPath), confPath)
@@ -181,14 +189,10 @@ struct NetworkTests {
         let base = try Harness.makeTempDir()
         defer { try? FS.removeTree(base) }
         // A portmap that records each call, then hands over to the real one.
-        let bin = "\(base)/bin"
-        try FS.makeDirectories(bin)
-        try FS.writeAtomic("\(bin)/portmap", """
-            #!/bin/sh
+        let bin = try TestNetwork.scriptPlugin("portmap", in: base, """
             echo "$CNI_COMMAND" >> \(base)/portmap-calls
             exec \(TestNetwork.pluginDir)/portmap
-
-            """, mode: 0o755)
+            """)
         func calls() -> [String] { ((try? FS.readString("\(base)/portmap-calls")) ?? "").split(separator: "\n").map(String.init) }
         try await TestNetwork.with(binDirs: [bin, TestNetwork.pluginDir]) { h, _ in
             let plain = try await h.runtime.runPodSandbox(h.sandboxConfig(name: "plain"))
@@ -206,15 +210,11 @@ struct NetworkTests {
         let base = try Harness.makeTempDir()
         defer { try? FS.removeTree(base) }
         // A plugin that answers ADD with a CNI error object and DEL with success.
-        let bin = "\(base)/bin"
-        try FS.makeDirectories(bin)
-        try FS.writeAtomic("\(bin)/fail-plugin", """
-            #!/bin/sh
+        let bin = try TestNetwork.scriptPlugin("fail-plugin", in: base, """
             [ "$CNI_COMMAND" = DEL ] && exit 0
             echo '{"cniVersion":"1.0.0","code":999,"msg":"no luck today","details":"the test plugin always fails"}'
             exit 1
-
-            """, mode: 0o755)
+            """)
         try await TestNetwork.with(binDirs: [bin, TestNetwork.pluginDir]) { h, net in
             try net.appendPlugin("fail-plugin")
             let error = await #expect(throws: SwkError.self) { try await h.runtime.runPodSandbox(h.sandboxConfig()) }
