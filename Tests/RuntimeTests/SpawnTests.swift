@@ -12,7 +12,7 @@ struct SpawnTests {
     }
 
     @Test func aKilledChildIsReportedAs128PlusTheSignal() async throws {
-        let pid = try Spawn.start(["/bin/sleep", "30"])
+        let pid = try Spawn.start(["/bin/sleep", "infinity"])
         kill(pid, SIGKILL)
         #expect(try await Spawn.waitAsync(pid) == 128 + SIGKILL)
     }
@@ -29,7 +29,7 @@ struct SpawnTests {
     }
 
     @Test func aCancelledWaitThrowsAndLeavesTheChildToTheCaller() async throws {
-        let pid = try Spawn.start(["/bin/sleep", "30"])
+        let pid = try Spawn.start(["/bin/sleep", "infinity"])
         let waiter = Task { try await Spawn.waitAsync(pid) }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
