@@ -154,9 +154,13 @@ extension NodeController {
             let podIP = (try? await runtime.podSandboxStatus(sandboxID))?.network.ip ?? ""
             let image = try? await images.imageStatus(ImageSpec(image: container.image))
             let config: ContainerConfig
+            let objects = desired[uid]?.objects ?? .init()
             do {
                 config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP,
-                                                     objects: desired[uid]?.objects ?? .init(), image: image ?? nil)
+                                                     objects: objects, image: image ?? nil)
+                for warning in builder.environment.skippedKeyWarnings(for: container, in: pod, objects: objects) {
+                    await recordEvent(pod, "Warning", "InvalidEnvironmentVariableNames", warning)
+                }
             } catch {
                 failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
                 await recordEvent(pod, "Warning", "Failed", "Error: \(error)")

@@ -49,7 +49,7 @@ public struct RuntimeConfigBuilder: Sendable {
                                 image: CRI.Image? = nil) throws(SwkError) -> ContainerConfig {
         var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
                                      image: ImageSpec(image: container.image))
-        config.envs = try environment.environment(for: container, in: pod, podIP: podIP)
+        config.envs = try environment.environment(for: container, in: pod, podIP: podIP, objects: objects)
         let variables = Dictionary(config.envs.map { ($0.key, $0.value) }) { _, last in last }
         config.command = container.command.map { expand($0, variables) }
         config.args = container.args.map { expand($0, variables) }
@@ -125,7 +125,7 @@ public enum SandboxHash {
 }
 
 
-/// The ConfigMaps and Secrets of a pod's namespace, by name, that its volumes reference.
+/// The ConfigMaps and Secrets of a pod's namespace, by name, that its volumes and env reference.
 public struct PodConfigObjects: Sendable, Equatable {
     public var configMaps: [String: ConfigMap] = [:]
     public var secrets: [String: Secret] = [:]

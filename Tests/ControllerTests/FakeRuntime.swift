@@ -16,6 +16,8 @@ actor FakeRuntime: RuntimeService, ImageService {
     var imageUIDs: [String: Int64] = [:]
     /// The security context of every created container, by container name.
     var createdSecurity: [String: LinuxContainerSecurityContext] = [:]
+    /// The environment of every created container, by container name.
+    var createdEnvs: [String: [KeyValue]] = [:]
     var nextID = 0
     let clock: TestClock
 
@@ -76,6 +78,7 @@ actor FakeRuntime: RuntimeService, ImageService {
         }
         let id = makeID("c")
         createdSecurity[config.metadata.name] = config.linux.securityContext
+        createdEnvs[config.metadata.name] = config.envs
         calls.append("createContainer \(config.metadata.name) restart=\(config.annotations[KubeLabels.restartCount] ?? "?")")
         var status = ContainerStatus(id: id, metadata: config.metadata, state: .created, createdAt: clock.now(), image: config.image)
         status.labels = config.labels

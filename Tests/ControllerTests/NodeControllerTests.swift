@@ -326,3 +326,29 @@ struct NodeControllerTests {
         #expect(try store.events(podUID: Pod.derivedUID(namespace: "default", name: "loop")).contains { $0.reason == "BackOff" })
     }
 }
+
+extension NodeControllerTests {
+    @Test func envFromAMissingConfigMapWaitsAsAConfigErrorUntilTheObjectAppears() async throws {
+        var pod = Self.pod("env-demo")
+        var source = EnvFromSource()
+        source.configMapRef = ObjectReference(name: "settings")
+        pod.spec.containers[0].envFrom = [source]
+        var state = desired(pod)
+        await controller.apply(state)
+        await controller.waitIdle()
+        let waiting = try #require(try record("env-demo")?.containers.first)
+        #expect(waiting.reason == "CreateContainerConfigError")
+        #expect(waiting.message == "configmap \"settings\" not found")
+        #expect(await runtime.takeCalls().filter { $0.hasPrefix("createContainer") }.isEmpty)
+
+        var cm = ConfigMap(metadata: ObjectMeta(name: "settings"))
+        cm.data = ["MODE": "fast", "not valid": "x"]
+        state.pods[pod.metadata.uid]?.objects = PodConfigObjects(configMaps: ["settings": cm])
+        await controller.apply(state)
+        await controller.waitIdle()
+        #expect(try record("env-demo")?.phase == "Running")
+        #expect(await runtime.createdEnvs["app"] == [KeyValue(key: "MODE", value: "fast")])
+        let events = try store.events(podUID: pod.metadata.uid)
+        #expect(events.contains { $0.reason == "InvalidEnvironmentVariableNames" && $0.message.contains("Keys [not valid]") })
+    }
+}

@@ -144,4 +144,29 @@ struct VolumeMountsTests {
         #expect(pod.objects.configMaps["app"]?.data["a.conf"] == "alpha")
         #expect(pod.objects.secrets["creds"]?.data["token"] == Array("s3cret".utf8))
     }
+
+    @Test func envReferencesAlsoHandThePodItsObjects() async throws {
+        var template = Array("/tmp/swkube-env-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        let dir = String(cString: made)
+        defer { try? FS.removeTree(dir) }
+        try FS.writeAtomic("\(dir)/pod.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web}
+            spec:
+              initContainers:
+                - {name: i, image: busybox, envFrom: [{secretRef: {name: creds}}]}
+              containers:
+                - name: c
+                  image: busybox
+                  env: [{name: A, valueFrom: {configMapKeyRef: {name: app, key: a.conf}}}]
+
+            """)
+        try FS.writeAtomic("\(dir)/objects.yaml", Self.objects)
+        let scan = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
+        let pod = try #require(scan.state.pods.values.first)
+        #expect(pod.objects.configMaps.keys.sorted() == ["app"])
+        #expect(pod.objects.secrets.keys.sorted() == ["creds"])
+    }
 }

@@ -44,6 +44,9 @@ struct ExamplesEndToEndTests {
                 "the reader sees what the writer put in the shared emptyDir")
         #expect(try settled("configmap-demo", running))
         #expect(try waitUntil(seconds: 10) { node.logLines("configmap-demo", container: "app").contains("hello from a ConfigMap") })
+        #expect(try waitUntil(seconds: 10) {
+            node.logLines("configmap-demo", container: "app").contains("env: hello from a ConfigMap|fast|s3cret")
+        }, "env valueFrom and envFrom (with prefix) from the directory's ConfigMap and Secret")
         #expect(try settled("run-once") { $0[2] == "Completed" })
         #expect(try settled("crash-loop") { ["CrashLoopBackOff", "Error"].contains($0[2]) && $0[3] != "0" })
         // kubectl shows the killed container's reason (Error) over the pod's; the phase says Failed.
