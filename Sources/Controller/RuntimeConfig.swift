@@ -147,6 +147,11 @@ public enum VolumeMounts {
             }
             var mount = CRI.Mount(containerPath: vm.mountPath, hostPath: "", readonly: vm.readOnly)
             mount.subPath = vm.subPath ?? ""
+            switch vm.mountPropagation {
+            case "HostToContainer": mount.propagation = .hostToContainer
+            case "Bidirectional": mount.propagation = .bidirectional
+            default: mount.propagation = .private
+            }
             let source: PodVolumeSource
             do { source = try Self.source(of: volume, namespace: pod.metadata.namespace, objects: objects) } catch {
                 throw error.context("volume \(volume.name)")

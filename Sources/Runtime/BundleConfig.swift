@@ -56,6 +56,7 @@ struct BundleConfig: Codable, Equatable {
         var maskedPaths: [String]
         var readonlyPaths: [String]
         var seccomp: LinuxSeccomp?
+        var rootfsPropagation: String?
     }
     struct Namespace: Codable, Equatable {
         var type: String
@@ -142,9 +143,22 @@ extension BundleConfig {
         for (dest, source) in i.etcFiles {
             mounts.append(Mount(destination: dest, type: "bind", source: source, options: ["rbind", "rprivate", "rw"]))
         }
+        // Propagation as containerd's CRI sets it: the mount's own mode, and the rootfs made
+        // rslave (HostToContainer) or rshared (Bidirectional) so the bind can take it.
+        var rootfsPropagation: String?
         for m in i.mounts {
+            let mode: String
+            switch m.propagation {
+            case .private: mode = "rprivate"
+            case .hostToContainer:
+                mode = "rslave"
+                if rootfsPropagation == nil { rootfsPropagation = "rslave" }
+            case .bidirectional:
+                mode = "rshared"
+                rootfsPropagation = "rshared"
+            }
             mounts.append(Mount(destination: m.containerPath, type: "bind", source: m.hostPath,
-                                options: ["rbind", "rprivate", m.readonly ? "ro" : "rw"]))
+                                options: ["rbind", mode, m.readonly ? "ro" : "rw"]))
         }
         let r = i.resources
         var cpu = CPU()
@@ -175,7 +189,7 @@ extension BundleConfig {
                 cgroupsPath: i.cgroupsPath, namespaces: namespaces,
                 maskedPaths: sec.privileged ? [] : sec.maskedPaths ?? defaultMaskedPaths,
                 readonlyPaths: sec.privileged ? [] : sec.readonlyPaths ?? defaultReadonlyPaths,
-                seccomp: i.seccomp))
+                seccomp: i.seccomp, rootfsPropagation: rootfsPropagation))
     }
 
     /// NOFILE 1024:1024, but never above our own hard limit: raising it needs CAP_SYS_RESOURCE,

@@ -30,6 +30,7 @@ extension LocalRuntime {
             for m in container.mounts {
                 var resolved = m
                 resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
+                try Mounts.checkPropagation(m.propagation, source: resolved.hostPath)
                 mounts.append(resolved)
             }
             let security = container.linux.securityContext
