@@ -53,6 +53,12 @@ struct ExamplesEndToEndTests {
         #expect(try settled("deadline-demo") { $0[2] == "Error" || $0[2] == "DeadlineExceeded" }, "\((try? node.kubectl(["get", "pods"]).stdout) ?? "")")
         let deadline = try node.kubectl(["get", "pod", "deadline-demo", "-o", "json"]).stdout.filter { $0 != " " }
         #expect(deadline.contains("\"phase\":\"Failed\"") && deadline.contains("\"reason\":\"DeadlineExceeded\""))
+        // As kubectl, the killed container's reason (Error) shows over the pod's; the phase says Failed.
+        #expect(try settled("emptydir-limit") { $0[2] == "Evicted" || $0[2] == "Error" },
+                "\((try? node.kubectl(["describe", "pod", "emptydir-limit"]).stdout) ?? "")")
+        let evicted = try node.kubectl(["get", "pod", "emptydir-limit", "-o", "json"]).stdout
+        #expect(evicted.contains(#"Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Mi\"."#), "\(evicted)")
+        #expect(evicted.filter { $0 != " " }.contains("\"phase\":\"Failed\"") && evicted.filter { $0 != " " }.contains("\"reason\":\"Evicted\""))
         #expect(node.daemonAlive)
 
         // Both the manifests and what `get pod -o yaml` prints of them are real Kubernetes objects.
