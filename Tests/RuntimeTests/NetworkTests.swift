@@ -110,6 +110,27 @@ struct NetworkTests {
         }
     }
 
+    @Test func cniCheckPassesForAHealthyPodAndNamesTheBrokenPart() async throws {
+        try await TestNetwork.with { h, net in
+            let id = try await h.runtime.runPodSandbox(h.sandboxConfig())
+            try await h.runtime.checkPodSandboxNetwork(id, thorough: true)
+            try await h.runtime.checkPodSandboxNetwork(id, thorough: false)
+            let saved = try JSONFile.read(SandboxNetwork.self, from: "\(h.base)/run/sandboxes/\(id)/network.json")
+            let result = try #require(saved.result)
+            let veth = try #require(CNINetwork.hostInterfaces(result).first { $0 != net.bridge })
+            let deleted = try Spawn.run(["/usr/sbin/ip", "link", "del", veth])
+            try #require(deleted.status == 0, "\(deleted.stderr)")
+            // The cheap check notices the host side is gone and runs CHECK for the plugin's words.
+            let error = await #expect(throws: SwkError.self) { try await h.runtime.checkPodSandboxNetwork(id, thorough: false) }
+            let message = error?.message ?? ""
+            #expect(message.contains("network of pod sandbox \(id): cni plugin bridge CHECK"), "\(message)")
+            // A broken sandbox still stops cleanly: its address is released.
+            try await h.runtime.stopPodSandbox(id)
+            #expect(net.leases().isEmpty)
+            try await h.runtime.checkPodSandboxNetwork(id, thorough: true)
+        }
+    }
+
     @Test func aRestartedRuntimeKeepsThePodIPAndDetachesWithTheSavedConfig() async throws {
         try await TestNetwork.with { h, net in
             let id = try await h.runtime.runPodSandbox(h.sandboxConfig())
