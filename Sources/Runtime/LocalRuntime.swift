@@ -50,6 +50,9 @@ public actor LocalRuntime: RuntimeService {
     let layout: RuntimeLayout
     var sandboxes: [String: SandboxRecord] = [:]
     var containers: [String: ContainerRecord] = [:]
+    /// Host-side interfaces of each attached sandbox's CNI result, read once from network.json:
+    /// what the cheap network check stats.
+    var hostInterfaces: [String: [String]] = [:]
 
     /// Opens (creating if needed) the state directories and loads every record found there.
     public init(_ configuration: Configuration) throws(SwkError) {
@@ -139,6 +142,7 @@ public actor LocalRuntime: RuntimeService {
         try FS.removeTree(layout.sandboxDir(podSandboxId))
         Mounts.removePodCgroups(Self.podCgroup(record))
         sandboxes[podSandboxId] = nil
+        hostInterfaces[podSandboxId] = nil
         // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
         let key = Self.podKey(record)
         if !sandboxes.values.contains(where: { Self.podKey($0) == key }) {
