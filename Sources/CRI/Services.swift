@@ -27,6 +27,15 @@ public protocol RuntimeService: Sendable {
     /// limit; a command still running then is killed and the call fails) — CRI ExecSync, which
     /// probes and preStop exec hooks use.
     func execSync(_ containerId: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse
+    /// swkube extension (the runtime owns pod volumes, see `Mount.volume`): bytes used on disk by
+    /// each emptyDir volume provisioned for the sandbox's pod, by volume name — what kubelet's
+    /// eviction manager measures against `sizeLimit`.
+    func podSandboxVolumeUsage(_ podSandboxId: String) async throws -> [String: Int64]
+    /// swkube extension (CRI has no CNI CHECK): throws, with the network plugin's error, when the
+    /// ready sandbox's network is broken. `thorough` runs the plugins' CHECK; otherwise only cheap
+    /// checks are made (the host side of the attachment still exists), escalating to CHECK when
+    /// one fails.
+    func checkPodSandboxNetwork(_ podSandboxId: String, thorough: Bool) async throws
 }
 
 /// The image half of CRI v1 (`ImageService` in api.proto).

@@ -132,9 +132,34 @@ public struct Mount: Sendable, Equatable, Hashable, Codable {
     /// swkube extension: a relative path inside the volume to mount instead of its root
     /// (Kubernetes `subPath`); missing directories are created, escapes rejected.
     public var subPath: String = ""
+    /// CRI `MountPropagation` (Kubernetes `mountPropagation` None / HostToContainer / Bidirectional).
+    public var propagation: MountPropagation = .private
     public init(containerPath: String, hostPath: String, readonly: Bool = false) {
         self.containerPath = containerPath; self.hostPath = hostPath; self.readonly = readonly
     }
+
+    private enum CodingKeys: String, CodingKey { case containerPath, hostPath, readonly, volume, subPath, propagation }
+    /// Container records written before `propagation` existed decode as private.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        containerPath = try c.decode(String.self, forKey: .containerPath)
+        hostPath = try c.decode(String.self, forKey: .hostPath)
+        readonly = try c.decodeIfPresent(Bool.self, forKey: .readonly) ?? false
+        volume = try c.decodeIfPresent(PodVolume.self, forKey: .volume)
+        subPath = try c.decodeIfPresent(String.self, forKey: .subPath) ?? ""
+        propagation = try c.decodeIfPresent(MountPropagation.self, forKey: .propagation) ?? .private
+    }
+}
+
+/// CRI `MountPropagation`: how mounts made under a bind mount's source on the host (and in the
+/// container) reach the other side.
+public enum MountPropagation: String, Sendable, Equatable, Hashable, Codable {
+    /// No propagation (`rprivate`).
+    case `private` = "PROPAGATION_PRIVATE"
+    /// Host mounts appear in the container (`rslave`).
+    case hostToContainer = "PROPAGATION_HOST_TO_CONTAINER"
+    /// Both ways (`rshared`); privileged containers only.
+    case bidirectional = "PROPAGATION_BIDIRECTIONAL"
 }
 
 /// A pod volume, identified by its name within the pod (swkube extension, see `Mount.volume`).

@@ -2,6 +2,7 @@
 // only syscalls on memory the Swift parent prepared: no malloc, no stdio, no locks.
 #define _GNU_SOURCE
 #include "swk_container.h"
+#include "swk_propagation.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -160,6 +161,8 @@ static void run_hooks(const struct swk_container_spec *s, const struct swk_hook 
 static void setup_rootfs(const struct swk_container_spec *s, const char *state, size_t state_len) {
     unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
     if (mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
+    // With a shared root the rootfs' own mount is shared too: pivot_root would refuse it.
+    if ((prop & MS_SHARED) && swk_make_holding_mount_private(s->rootfs) < 0) fail(s, "make rootfs mount private", s->rootfs);
     if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
     // pivot_root refuses a shared new root; a private rootfs mount keeps host mounts out of it.
     if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
@@ -179,9 +182,15 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
             fail(s, "symlink", s->symlinks[i].path);
     }
     run_hooks(s, s->create_hooks, s->ncreate_hooks, "hooks.createContainer", state, state_len);
+    int oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (oldroot < 0) fail(s, "open", "/");
     if (chdir(s->rootfs) < 0) fail(s, "chdir", s->rootfs);
     if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
-    // The old root is stacked under "."; detach it without letting the unmount reach the host.
+    // The old root is stacked on the new one; detach it without letting the unmount reach the
+    // host. From inside the old root, so that "." names it and not the new root (whose mounts
+    // keep the propagation they were given).
+    if (fchdir(oldroot) < 0) fail(s, "fchdir", "old root");
+    close(oldroot);
     if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
     if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
     if (chdir("/") < 0) fail(s, "chdir", "/");

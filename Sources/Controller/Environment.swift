@@ -2,9 +2,10 @@ import CRI
 import KubeAPI
 import SwkSupport
 
-/// A container's environment as kubelet builds it: `env` in order, each value able to use
-/// `$(NAME)` of the variables before it, values from the downward API (`fieldRef`,
-/// `resourceFieldRef`); and the same `$(NAME)` expansion in command and args.
+/// A container's environment as kubelet builds it: `envFrom` objects, then `env` in order, each
+/// value able to use `$(NAME)` of the variables before it, values from the downward API
+/// (`fieldRef`, `resourceFieldRef`) and from the manifest directory's ConfigMaps and Secrets
+/// (`configMapKeyRef`, `secretKeyRef`); and the same `$(NAME)` expansion in command and args.
 public struct EnvironmentBuilder: Sendable {
     /// What the downward API reads besides the pod itself.
     public struct NodeFacts: Sendable {
@@ -26,29 +27,82 @@ public struct EnvironmentBuilder: Sendable {
     }
 
     /// The resolved variables, or an error naming the first one that cannot be resolved
-    /// (kubelet's CreateContainerConfigError).
-    public func environment(for container: KubeAPI.Container, in pod: Pod, podIP: String) throws(SwkError) -> [KeyValue] {
-        var resolved: [KeyValue] = []
-        var known: [String: String] = [:]
-        if !container.envFrom.isEmpty {
-            throw SwkError(.failedPrecondition, "container \(container.name): envFrom from ConfigMaps and Secrets is not supported yet")
-        }
-        for variable in container.env {
-            let value: String
-            if let source = variable.valueFrom {
-                value = try self.value(of: source, variable: variable.name, container: container, pod: pod, podIP: podIP)
-            } else {
-                value = expand(variable.value, known)
-            }
-            known[variable.name] = value
-            resolved.removeAll { $0.key == variable.name }
-            resolved.append(KeyValue(key: variable.name, value: value))
-        }
-        return resolved
+    /// (kubelet's CreateContainerConfigError, with its messages: `configmap "x" not found`,
+    /// `couldn't find key k in ConfigMap ns/x`). As kubelet's makeEnvironmentVariables: `envFrom`
+    /// first (ConfigMap `data` / Secret keys, `prefix` prepended, invalid names skipped), then
+    /// `env`; a later definition of a name replaces an earlier one.
+    public func environment(for container: KubeAPI.Container, in pod: Pod, podIP: String,
+                            objects: PodConfigObjects = .init()) throws(SwkError) -> [KeyValue] {
+        try resolve(container, in: pod, podIP: podIP, objects: objects).variables
     }
 
+    /// kubelet's InvalidEnvironmentVariableNames warnings: per envFrom object, the keys skipped
+    /// because, with the prefix, they are not valid variable names. Empty when nothing is skipped
+    /// or the environment cannot be resolved (that error is reported on its own).
+    public func skippedKeyWarnings(for container: KubeAPI.Container, in pod: Pod,
+                                   objects: PodConfigObjects) -> [String] {
+        (try? resolve(container, in: pod, podIP: "", objects: objects).warnings) ?? []
+    }
+
+    private func resolve(_ container: KubeAPI.Container, in pod: Pod, podIP: String,
+                         objects: PodConfigObjects) throws(SwkError) -> (variables: [KeyValue], warnings: [String]) {
+        var resolved: [KeyValue] = []
+        var known: [String: String] = [:]
+        var warnings: [String] = []
+        func define(_ name: String, _ value: String) {
+            known[name] = value
+            resolved.removeAll { $0.key == name }
+            resolved.append(KeyValue(key: name, value: value))
+        }
+        let namespace = pod.metadata.namespace
+        for source in container.envFrom {
+            let entries: [(String, String)]
+            let what: String
+            if let ref = source.configMapRef {
+                guard let cm = objects.configMaps[ref.name] else {
+                    if ref.optional == true { continue }
+                    throw SwkError(.notFound, "configmap \"\(ref.name)\" not found")
+                }
+                entries = cm.data.sorted { $0.key < $1.key }
+                what = "configMap \(namespace)/\(ref.name)"
+            } else if let ref = source.secretRef {
+                guard let secret = objects.secrets[ref.name] else {
+                    if ref.optional == true { continue }
+                    throw SwkError(.notFound, "secret \"\(ref.name)\" not found")
+                }
+                entries = secret.data.sorted { $0.key < $1.key }.map { ($0.key, String(decoding: $0.value, as: UTF8.self)) }
+                what = "secret \(namespace)/\(ref.name)"
+            } else {
+                continue
+            }
+            var invalid: [String] = []
+            for (key, value) in entries {
+                let name = (source.prefix ?? "") + key
+                guard NameRules.isEnvVarName(name) else {
+                    invalid.append(name)
+                    continue
+                }
+                define(name, value)
+            }
+            if !invalid.isEmpty {
+                warnings.append("Keys [\(invalid.sorted().joined(separator: ", "))] from the EnvFrom \(what) were skipped since they are considered invalid environment variable names.")
+            }
+        }
+        for variable in container.env {
+            if let source = variable.valueFrom {
+                guard let value = try self.value(of: source, variable: variable.name, container: container, pod: pod,
+                                                 podIP: podIP, objects: objects) else { continue }
+                define(variable.name, value)
+            } else {
+                define(variable.name, expand(variable.value, known))
+            }
+        }
+        return (resolved, warnings)
+    }
+
+    /// nil: an optional ConfigMap/Secret or key that is missing, which leaves the variable unset.
     private func value(of source: EnvVarSource, variable: String, container: KubeAPI.Container, pod: Pod,
-                       podIP: String) throws(SwkError) -> String {
+                       podIP: String, objects: PodConfigObjects) throws(SwkError) -> String? {
         if let field = source.fieldRef {
             return try fieldValue(field.fieldPath, pod: pod, podIP: podIP)
         }
@@ -58,8 +112,30 @@ public struct EnvironmentBuilder: Sendable {
             } ?? container
             return resourceValue(resource, of: target)
         }
-        throw SwkError(.failedPrecondition,
-                       "env \(variable) of container \(container.name): values from ConfigMaps and Secrets are not supported yet")
+        let namespace = pod.metadata.namespace
+        if let ref = source.configMapKeyRef {
+            guard let cm = objects.configMaps[ref.name] else {
+                if ref.optional == true { return nil }
+                throw SwkError(.notFound, "configmap \"\(ref.name)\" not found")
+            }
+            guard let value = cm.data[ref.key] else {
+                if ref.optional == true { return nil }
+                throw SwkError(.notFound, "couldn't find key \(ref.key) in ConfigMap \(namespace)/\(ref.name)")
+            }
+            return value
+        }
+        if let ref = source.secretKeyRef {
+            guard let secret = objects.secrets[ref.name] else {
+                if ref.optional == true { return nil }
+                throw SwkError(.notFound, "secret \"\(ref.name)\" not found")
+            }
+            guard let bytes = secret.data[ref.key] else {
+                if ref.optional == true { return nil }
+                throw SwkError(.notFound, "couldn't find key \(ref.key) in Secret \(namespace)/\(ref.name)")
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        throw SwkError(.invalidArgument, "env \(variable) of container \(container.name): valueFrom names no source")
     }
 
     func fieldValue(_ path: String, pod: Pod, podIP: String) throws(SwkError) -> String {

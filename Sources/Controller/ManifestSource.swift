@@ -10,7 +10,7 @@ public struct DesiredPod: Sendable, Equatable {
     public var file: String
     /// The pod as JSON (sorted keys), stored for `-o yaml|json` and describe.
     public var specJSON: String
-    /// The ConfigMaps and Secrets of the directory that the pod's volumes name.
+    /// The ConfigMaps and Secrets of the directory that the pod's volumes and env name.
     public var objects: PodConfigObjects
 
     public init(pod: Pod, file: String, specJSON: String, objects: PodConfigObjects = .init()) {
@@ -169,13 +169,30 @@ public actor ManifestSource {
             }
             let json = (try? encoder.encode(pod)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             var objects = PodConfigObjects()
-            for volume in pod.spec.volumes {
-                if let name = volume.configMap?.name { objects.configMaps[name] = configMaps["\(pod.metadata.namespace)/\(name)"] }
-                if let name = volume.secret?.secretName { objects.secrets[name] = secrets["\(pod.metadata.namespace)/\(name)"] }
-            }
+            let refs = configReferences(of: pod)
+            for name in refs.configMaps { objects.configMaps[name] = configMaps["\(pod.metadata.namespace)/\(name)"] }
+            for name in refs.secrets { objects.secrets[name] = secrets["\(pod.metadata.namespace)/\(name)"] }
             state.pods[pod.metadata.uid] = DesiredPod(pod: pod, file: file, specJSON: json, objects: objects)
         }
     }
+}
+
+/// The ConfigMap and Secret names a pod uses, in volumes, env valueFrom and envFrom; a change of
+/// one of those objects changes the pod's `DesiredPod` and so syncs it.
+func configReferences(of pod: Pod) -> (configMaps: Set<String>, secrets: Set<String>) {
+    var configMaps = Set(pod.spec.volumes.compactMap { $0.configMap?.name })
+    var secrets = Set(pod.spec.volumes.compactMap { $0.secret?.secretName })
+    for container in pod.spec.initContainers + pod.spec.containers {
+        for variable in container.env {
+            if let name = variable.valueFrom?.configMapKeyRef?.name { configMaps.insert(name) }
+            if let name = variable.valueFrom?.secretKeyRef?.name { secrets.insert(name) }
+        }
+        for source in container.envFrom {
+            if let name = source.configMapRef?.name { configMaps.insert(name) }
+            if let name = source.secretRef?.name { secrets.insert(name) }
+        }
+    }
+    return (configMaps, secrets)
 }
 
 /// What decides whether a file changed: size, mtime and inode (a rename-over replaces the inode).

@@ -36,10 +36,23 @@ public actor NodeController {
     /// Probe results and the workers producing them, by container id.
     var probes = ProbeStates()
     var probeTasks: [String: [String: Task<Void, Never>]] = [:]
+    /// Evicted pods by uid, with the manifest JSON they were evicted under (an edit clears it).
+    var evictions: [String: Eviction] = [:]
+    /// Sandbox ids whose network was attached or passed a thorough CNI CHECK in this daemon's
+    /// life; the others (adopted after a restart) get a thorough CHECK at the next housekeeping.
+    var networkChecked: Set<String> = []
+    /// Sandbox ids whose network check failed: they count as not ready, so the pod's sandbox is
+    /// killed and re-created (as kubelet does with a sandbox the runtime reports NOTREADY).
+    var brokenNetworks: Set<String> = []
+    /// How often housekeeping runs: emptyDir usage against sizeLimit (kubelet's eviction
+    /// monitoring period is 10 s) and the cheap pod network checks; and when next.
+    let housekeepingPeriod: Int64
+    var nextHousekeeping: Int64 = 0
 
     public init(runtime: any RuntimeService, images: any ImageService, status: StatusWriter,
                 clock: any NodeClock, builder: RuntimeConfigBuilder, backoff: BackoffPolicy = .init(),
-                logger: Logger) {
+                housekeepingPeriod: Int64 = 10 * nanosPerSecond, logger: Logger) {
+        self.housekeepingPeriod = housekeepingPeriod
         self.runtime = runtime
         self.images = images
         self.status = status
@@ -112,6 +125,14 @@ public actor NodeController {
         }
         for record in await status.recordedPods() where desired[record.uid] == nil && seen[record.uid] == nil {
             schedule(record.uid)
+        }
+        let present = Set(sandboxes.map(\.id))
+        networkChecked.formIntersection(present)
+        brokenNetworks.formIntersection(present)
+        if now >= nextHousekeeping {
+            nextHousekeeping = now + housekeepingPeriod
+            await checkEmptyDirLimits()
+            await checkSandboxNetworks(sandboxes)
         }
     }
 

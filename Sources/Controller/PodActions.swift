@@ -42,12 +42,18 @@ public struct PodActions: Sendable, Equatable {
     public var podFinished = false
     /// The pod outlived its activeDeadlineSeconds: its containers are killed and it has Failed.
     public var deadlineExceeded = false
+    /// The pod was evicted (kubelet's eviction manager; here: an emptyDir over its sizeLimit),
+    /// with the message: its containers are killed (kept for their status), its sandbox stopped,
+    /// and it has Failed until its manifest changes.
+    public var evictionMessage: String?
+    /// A ready sandbox to stop (not remove) — an evicted pod's.
+    public var sandboxToStop: String?
 
     public init() {}
 
     /// Whether carrying this out would change anything.
     public var isEmpty: Bool {
-        !killPod && !createSandbox && containersToKill.isEmpty && containersToStart.isEmpty
+        !killPod && !createSandbox && containersToKill.isEmpty && containersToStart.isEmpty && sandboxToStop == nil
     }
 }
 
@@ -74,8 +80,21 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 /// 2. Otherwise per container: none yet → start; running with another spec hash → kill and start;
 ///    exited → restart per policy, immediately or after its backoff.
 /// 3. Container instances whose name is no longer in the spec → kill.
-public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64) -> PodActions {
+///
+/// An evicted pod (`evictionMessage`) only has its running containers killed and its sandbox
+/// stopped; nothing is started again.
+public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64,
+                              evictionMessage: String? = nil) -> PodActions {
     var actions = PodActions()
+    if let evictionMessage {
+        actions.evictionMessage = evictionMessage
+        actions.podFinished = true
+        for instance in observed.containers where instance.state == .running || instance.state == .created {
+            actions.containersToKill[instance.id] = evictionMessage
+        }
+        actions.sandboxToStop = observed.sandboxes.first { $0.state == .ready }?.id
+        return actions
+    }
     if let deadline = deadlineOf(pod, observed), now >= deadline {
         actions.deadlineExceeded = true
         actions.podFinished = true

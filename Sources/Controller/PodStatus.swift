@@ -48,7 +48,11 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     let apps = pod.spec.containers.map { containerStatus(for: $0, input) }
     record.containers = inits + apps
     record.phase = initPhase(pod, inits) ?? phase(pod.spec.restartPolicy, apps)
-    if input.actions.deadlineExceeded {
+    if let message = input.actions.evictionMessage {
+        record.phase = "Failed"
+        record.reason = "Evicted"
+        record.message = message
+    } else if input.actions.deadlineExceeded {
         record.phase = "Failed"
         record.reason = "DeadlineExceeded"
         record.message = "Pod was active on the node longer than the specified deadline"

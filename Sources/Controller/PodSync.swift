@@ -20,7 +20,9 @@ extension NodeController {
             return
         }
         let pod = want.pod
-        let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now())
+        let evicted = await evictionMessage(uid, want)
+        let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now(),
+                                        evictionMessage: evicted)
         if actions.deadlineExceeded && !actions.containersToKill.isEmpty {
             await recordEvent(pod, "Warning", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
         }
@@ -36,7 +38,7 @@ extension NodeController {
         // Status comes from a fresh observation, so what readers see is what the runtime holds.
         let final = actions.isEmpty ? observed : ((try? await observe(uid)) ?? observed)
         let finalActions = actions.isEmpty ? actions
-            : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now())
+            : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now(), evictionMessage: evicted)
         let created = await status.createdAt(uid) ?? clock.now()
         updateProbeWorkers(pod, final)
         var input = PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON, observed: final,
@@ -55,7 +57,9 @@ extension NodeController {
         let selector = [KubeLabels.podUID: uid]
         var sandboxes: [PodSandboxStatus] = []
         for sandbox in try await runtime.listPodSandbox(PodSandboxFilter(labelSelector: selector)) {
-            sandboxes.append(try await runtime.podSandboxStatus(sandbox.id))
+            var status = try await runtime.podSandboxStatus(sandbox.id)
+            if brokenNetworks.contains(sandbox.id) { status.state = .notReady }
+            sandboxes.append(status)
         }
         var containers: [ContainerStatus] = []
         for container in try await runtime.listContainers(ContainerFilter(labelSelector: selector)) {
@@ -84,7 +88,10 @@ extension NodeController {
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
             guard let instance = observed.containers.first(where: { $0.id == id }) else { continue }
             await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
-            if actions.deadlineExceeded {
+            if actions.evictionMessage != nil {
+                // As kubelet's eviction: no grace beyond the minimum; kept for the pod's status.
+                await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: PreStopHook.minimumGrace)
+            } else if actions.deadlineExceeded {
                 // Kept, not removed: its exit stays in the pod's status.
                 await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
             } else {
@@ -92,12 +99,19 @@ extension NodeController {
             }
         }
 
+        // Step 2b: an evicted pod's sandbox releases its network (kept, for the pod's status).
+        if let id = actions.sandboxToStop {
+            do { try await runtime.stopPodSandbox(id) } catch { logger.error("stop sandbox \(id): \(error)") }
+        }
+
         // Step 3: create the sandbox.
         var sandboxID = actions.sandboxID
         let sandboxConfig = builder.sandboxConfig(for: pod, attempt: actions.sandboxAttempt)
         if actions.createSandbox {
             do {
-                sandboxID = try await runtime.runPodSandbox(sandboxConfig)
+                let id = try await runtime.runPodSandbox(sandboxConfig)
+                networkChecked.insert(id)
+                sandboxID = id
             } catch {
                 await recordEvent(pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: \(error)")
                 for c in pod.spec.containers {
@@ -154,9 +168,13 @@ extension NodeController {
             let podIP = (try? await runtime.podSandboxStatus(sandboxID))?.network.ip ?? ""
             let image = try? await images.imageStatus(ImageSpec(image: container.image))
             let config: ContainerConfig
+            let objects = desired[uid]?.objects ?? .init()
             do {
                 config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP,
-                                                     objects: desired[uid]?.objects ?? .init(), image: image ?? nil)
+                                                     objects: objects, image: image ?? nil)
+                for warning in builder.environment.skippedKeyWarnings(for: container, in: pod, objects: objects) {
+                    await recordEvent(pod, "Warning", "InvalidEnvironmentVariableNames", warning)
+                }
             } catch {
                 failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
                 await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
@@ -244,6 +262,7 @@ extension NodeController {
         backoff.forget(podUID: uid)
         failures[uid] = nil
         wakeups[uid] = nil
+        evictions[uid] = nil
         do {
             try await status.delete(uid: uid)
         } catch {

@@ -56,7 +56,7 @@ public struct RuntimeConfigBuilder: Sendable {
                                 image: CRI.Image? = nil) throws(SwkError) -> ContainerConfig {
         var config = ContainerConfig(metadata: ContainerMetadata(name: container.name, attempt: UInt32(max(0, restartCount))),
                                      image: ImageSpec(image: container.image))
-        config.envs = try environment.environment(for: container, in: pod, podIP: podIP)
+        config.envs = try environment.environment(for: container, in: pod, podIP: podIP, objects: objects)
         let variables = Dictionary(config.envs.map { ($0.key, $0.value) }) { _, last in last }
         config.command = container.command.map { expand($0, variables) }
         config.args = container.args.map { expand($0, variables) }
@@ -132,7 +132,7 @@ public enum SandboxHash {
 }
 
 
-/// The ConfigMaps and Secrets of a pod's namespace, by name, that its volumes reference.
+/// The ConfigMaps and Secrets of a pod's namespace, by name, that its volumes and env reference.
 public struct PodConfigObjects: Sendable, Equatable {
     public var configMaps: [String: ConfigMap] = [:]
     public var secrets: [String: Secret] = [:]
@@ -154,6 +154,11 @@ public enum VolumeMounts {
             }
             var mount = CRI.Mount(containerPath: vm.mountPath, hostPath: "", readonly: vm.readOnly)
             mount.subPath = vm.subPath ?? ""
+            switch vm.mountPropagation {
+            case "HostToContainer": mount.propagation = .hostToContainer
+            case "Bidirectional": mount.propagation = .bidirectional
+            default: mount.propagation = .private
+            }
             let source: PodVolumeSource
             do { source = try Self.source(of: volume, namespace: pod.metadata.namespace, objects: objects) } catch {
                 throw error.context("volume \(volume.name)")

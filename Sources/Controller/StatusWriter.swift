@@ -19,6 +19,11 @@ public actor StatusWriter {
         Array(written.values)
     }
 
+    /// What was last recorded for the pod.
+    public func recorded(_ uid: String) -> PodRecord? {
+        written[uid]
+    }
+
     public func write(_ pod: PodRecord) throws(SwkError) {
         var comparable = pod
         comparable.createdAt = written[pod.uid]?.createdAt ?? pod.createdAt

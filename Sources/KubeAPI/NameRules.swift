@@ -1,6 +1,6 @@
 /// Kubernetes' name and format rules (apimachinery's validation package), as plain predicates
 /// and the messages the API server uses for them.
-enum NameRules {
+public enum NameRules {
     static let dns1123LabelMessage = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
     static let dns1123SubdomainMessage = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
     static let envVarNameMessage = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"
@@ -28,7 +28,7 @@ enum NameRules {
     }
 
     /// `[-._a-zA-Z][-._a-zA-Z0-9]*` (Kubernetes' IsEnvVarName).
-    static func isEnvVarName(_ s: String) -> Bool {
+    public static func isEnvVarName(_ s: String) -> Bool {
         guard let first = s.first, !(first.isASCII && first.isNumber) else { return false }
         return s.allSatisfy { isAlnum($0) || $0 == "_" || $0 == "-" || $0 == "." }
     }

@@ -56,6 +56,19 @@ struct BundleConfig: Codable, Equatable {
         var maskedPaths: [String]
         var readonlyPaths: [String]
         var seccomp: LinuxSeccomp?
+        var rootfsPropagation: String?
+        /// Device nodes beyond the runtime's standard set (a privileged container's host devices).
+        var devices: [Device]?
+    }
+    struct Device: Codable, Equatable {
+        var path: String
+        /// c, b or p.
+        var type: String
+        var major: Int64
+        var minor: Int64
+        var fileMode: UInt32
+        var uid: UInt32
+        var gid: UInt32
     }
     struct Namespace: Codable, Equatable {
         var type: String
@@ -125,10 +138,13 @@ extension BundleConfig {
         var security = LinuxContainerSecurityContext()
         /// The resolved seccomp filter (see BundleSecurity.seccomp); nil for none.
         var seccomp: LinuxSeccomp?
+        /// For a privileged container: the host's devices (see HostDevices).
+        var hostDevices: [Device] = []
     }
 
-    /// A privileged container gets every capability, no masked or read-only paths, and /sys
-    /// read-write; host devices are not added (the standard /dev only).
+    /// A privileged container gets every capability, no masked or read-only paths, /sys
+    /// read-write, the host's devices and access to every device (containerd's WithHostDevices
+    /// and WithAllDevicesAllowed).
     static func make(_ i: Inputs) throws(SwkError) -> BundleConfig {
         let sec = i.security
         var namespaces = i.hostPID ? [Namespace(type: "mount")] : [Namespace(type: "pid"), Namespace(type: "mount")]
@@ -142,9 +158,22 @@ extension BundleConfig {
         for (dest, source) in i.etcFiles {
             mounts.append(Mount(destination: dest, type: "bind", source: source, options: ["rbind", "rprivate", "rw"]))
         }
+        // Propagation as containerd's CRI sets it: the mount's own mode, and the rootfs made
+        // rslave (HostToContainer) or rshared (Bidirectional) so the bind can take it.
+        var rootfsPropagation: String?
         for m in i.mounts {
+            let mode: String
+            switch m.propagation {
+            case .private: mode = "rprivate"
+            case .hostToContainer:
+                mode = "rslave"
+                if rootfsPropagation == nil { rootfsPropagation = "rslave" }
+            case .bidirectional:
+                mode = "rshared"
+                rootfsPropagation = "rshared"
+            }
             mounts.append(Mount(destination: m.containerPath, type: "bind", source: m.hostPath,
-                                options: ["rbind", "rprivate", m.readonly ? "ro" : "rw"]))
+                                options: ["rbind", mode, m.readonly ? "ro" : "rw"]))
         }
         let r = i.resources
         var cpu = CPU()
@@ -169,13 +198,14 @@ extension BundleConfig {
             hostname: i.hostname.isEmpty ? nil : i.hostname,
             mounts: mounts,
             linux: Linux(
-                resources: Resources(devices: [DeviceRule(allow: false, access: "rwm")],
+                resources: Resources(devices: [DeviceRule(allow: sec.privileged, access: "rwm")],
                                      memory: r.memoryLimitInBytes > 0 ? Memory(limit: r.memoryLimitInBytes) : nil,
                                      cpu: cpu == CPU() ? nil : cpu),
                 cgroupsPath: i.cgroupsPath, namespaces: namespaces,
                 maskedPaths: sec.privileged ? [] : sec.maskedPaths ?? defaultMaskedPaths,
                 readonlyPaths: sec.privileged ? [] : sec.readonlyPaths ?? defaultReadonlyPaths,
-                seccomp: i.seccomp))
+                seccomp: i.seccomp, rootfsPropagation: rootfsPropagation,
+                devices: sec.privileged && !i.hostDevices.isEmpty ? i.hostDevices : nil))
     }
 
     /// NOFILE 1024:1024, but never above our own hard limit: raising it needs CAP_SYS_RESOURCE,

@@ -51,6 +51,23 @@ struct CNINetwork: Sendable {
         if let firstError { throw firstError }
     }
 
+    /// CNI CHECK: every plugin in order, each given the cached ADD result as `prevResult`; the
+    /// first failure is thrown with the plugin's own error.
+    func check(_ a: CNIAttachment, result: JSONValue) async throws(SwkError) {
+        for plugin in list.plugins where needed(plugin, a) {
+            _ = try await exec("CHECK", plugin, a, prevResult: result)
+        }
+    }
+
+    /// The host-side interfaces a result names (those without a `sandbox`): the bridge and the
+    /// veth of the bridge plugin, for instance.
+    static func hostInterfaces(_ result: JSONValue) -> [String] {
+        (result["interfaces"]?.array ?? []).compactMap { iface in
+            guard (iface["sandbox"]?.string ?? "").isEmpty, let name = iface["name"]?.string, !name.isEmpty else { return nil }
+            return name
+        }
+    }
+
     /// The first address of the result (`ips[].address` without its prefix length), preferring
     /// IPv4; "" when the result has none.
     static func podIP(_ result: JSONValue) -> String {

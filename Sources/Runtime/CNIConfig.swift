@@ -44,6 +44,8 @@ struct CNIConfigList: Sendable, Equatable {
 
     /// True for versions whose DEL gets the cached result as `prevResult` (0.4.0 and later).
     var deleteGetsPrevResult: Bool { !cniVersion.hasPrefix("0.3.") }
+    /// CHECK exists from 0.4.0 on, unless the list sets `disableCheck`.
+    var supportsCheck: Bool { !cniVersion.hasPrefix("0.3.") && document["disableCheck"]?.bool != true }
 }
 
 enum CNIConfigFiles {

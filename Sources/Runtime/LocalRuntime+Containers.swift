@@ -30,6 +30,7 @@ extension LocalRuntime {
             for m in container.mounts {
                 var resolved = m
                 resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
+                try Mounts.checkPropagation(m.propagation, source: resolved.hostPath)
                 mounts.append(resolved)
             }
             let security = container.linux.securityContext
@@ -48,7 +49,7 @@ extension LocalRuntime {
                 mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
                            ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")],
-                security: security, seccomp: seccomp))
+                security: security, seccomp: seccomp, hostDevices: security.privileged ? HostDevices.list() : []))
             try JSONFile.write(bundle, to: "\(dir)/config.json")
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"

@@ -57,6 +57,38 @@ extension LocalRuntime {
         try await CNINetwork(list: list, binDirs: config.cniBinDirs)
             .delete(attachment(id, sandbox, netns: netns), prevResult: saved.result)
         try FS.removeTree(file)
+        hostInterfaces[id] = nil
+    }
+
+    /// swkube extension of CRI (the CNI spec's CHECK for a running sandbox). Cheap by default:
+    /// the host-side interfaces of the cached ADD result (remembered after the first look) must
+    /// still exist (a stat each, no process, no file parsed). `thorough` (or a missing interface) runs the plugins' CHECK, whose error is the
+    /// one thrown. A sandbox without a pod network (hostNetwork, CNI off) always passes.
+    public func checkPodSandboxNetwork(_ podSandboxId: String, thorough: Bool) async throws {
+        guard let record = sandboxes[podSandboxId] else { throw SwkError(.notFound, "pod sandbox \(podSandboxId)") }
+        let file = "\(layout.sandboxDir(podSandboxId))/network.json"
+        guard record.state == .ready, let net = record.namespaces["network"] else { return }
+        if !thorough, let names = hostInterfaces[podSandboxId], names.allSatisfy({ FS.exists("/sys/class/net/\($0)") }) {
+            return
+        }
+        guard FS.exists(file) else { return }
+        let saved = try JSONFile.read(SandboxNetwork.self, from: file)
+        guard let result = saved.result else { return }
+        hostInterfaces[podSandboxId] = CNINetwork.hostInterfaces(result)
+        let gone = CNINetwork.hostInterfaces(result).filter { !FS.exists("/sys/class/net/\($0)") }
+        let list = try CNIConfigList(document: saved.config, file: file)
+        let what = "network of pod sandbox \(podSandboxId)"
+        if (thorough || !gone.isEmpty), list.supportsCheck {
+            do {
+                try await CNINetwork(list: list, binDirs: config.cniBinDirs)
+                    .check(attachment(podSandboxId, record.config, netns: net), result: result)
+            } catch {
+                throw error.context(what)
+            }
+        }
+        if !gone.isEmpty {
+            throw SwkError(.failedPrecondition, "\(what): host interface \(gone.joined(separator: ", ")) is gone")
+        }
     }
 
     private func attachment(_ id: String, _ sandbox: PodSandboxConfig, netns: String) -> CNIAttachment {

@@ -52,6 +52,9 @@ public actor LocalRuntime: RuntimeService {
     var containers: [String: ContainerRecord] = [:]
     /// Pod subnets whose node-level masquerade rule is in place (see `NodeMasquerade`).
     var masqueraded: Set<String> = []
+    /// Host-side interfaces of each attached sandbox's CNI result, read once from network.json:
+    /// what the cheap network check stats.
+    var hostInterfaces: [String: [String]] = [:]
 
     /// Opens (creating if needed) the state directories and loads every record found there.
     public init(_ configuration: Configuration) throws(SwkError) {
@@ -142,6 +145,7 @@ public actor LocalRuntime: RuntimeService {
         try FS.removeTree(layout.sandboxDir(podSandboxId))
         Mounts.removePodCgroups(Self.podCgroup(record))
         sandboxes[podSandboxId] = nil
+        hostInterfaces[podSandboxId] = nil
         // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
         let key = Self.podKey(record)
         if !sandboxes.values.contains(where: { Self.podKey($0) == key }) {

@@ -66,13 +66,96 @@ struct EnvironmentTests {
         #expect(config.command == ["echo", "hello world", "$(WHO)"])
     }
 
-    @Test func aConfigMapReferenceIsAClearErrorUntilSupported() {
-        var v = EnvVar(name: "X")
+    static var objects: PodConfigObjects {
+        var cm = ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "edge"))
+        cm.data = ["MODE": "fast", "LEVEL": "3", "bad key": "x", "dotted.name-ok": "z", "1st": "y"]
+        cm.binaryData = ["BLOB": [1, 2]]
+        var secret = Secret(metadata: ObjectMeta(name: "creds", namespace: "edge"))
+        secret.data = ["TOKEN": Array("s3cret".utf8), "MODE": Array("secret-mode".utf8)]
+        return PodConfigObjects(configMaps: ["settings": cm], secrets: ["creds": secret])
+    }
+
+    static func key(_ name: String, configMap: String? = nil, secret: String? = nil, key: String,
+                    optional: Bool? = nil) -> EnvVar {
+        var v = EnvVar(name: name)
         var source = EnvVarSource()
-        source.configMapKeyRef = KeySelector(name: "settings", key: "x")
+        var selector = KeySelector(name: configMap ?? secret ?? "", key: key)
+        selector.optional = optional
+        if configMap != nil { source.configMapKeyRef = selector } else { source.secretKeyRef = selector }
         v.valueFrom = source
-        let (pod, c) = Self.pod([v])
-        #expect(throws: SwkError.self) { try EnvironmentBuilder(node: Self.node).environment(for: c, in: pod, podIP: "") }
+        return v
+    }
+
+    static func from(configMap: String? = nil, secret: String? = nil, prefix: String? = nil, optional: Bool? = nil) -> EnvFromSource {
+        var source = EnvFromSource()
+        source.prefix = prefix
+        var ref = ObjectReference(name: configMap ?? secret ?? "")
+        ref.optional = optional
+        if configMap != nil { source.configMapRef = ref } else { source.secretRef = ref }
+        return source
+    }
+
+    @Test func envFromComesFirstThenEnvOverridesAndExpandsIt() throws {
+        var (pod, c) = Self.pod([
+            Self.key("PASSWORD", secret: "creds", key: "TOKEN"),
+            EnvVar(name: "MODE", value: "$(MODE)-override"),
+            Self.key("LEVEL_COPY", configMap: "settings", key: "LEVEL"),
+        ])
+        c.envFrom = [Self.from(configMap: "settings"), Self.from(secret: "creds", prefix: "S_")]
+        pod.spec.containers = [c]
+        let env = try EnvironmentBuilder(node: Self.node).environment(for: c, in: pod, podIP: "", objects: Self.objects)
+        #expect(env.map(\.key) == ["LEVEL", "dotted.name-ok", "S_MODE", "S_TOKEN", "PASSWORD", "MODE", "LEVEL_COPY"],
+                "envFrom keys sorted per object, invalid names and binaryData skipped, env after; a redefinition moves last")
+        let map = Dictionary(env.map { ($0.key, $0.value) }) { _, b in b }
+        #expect(map["MODE"] == "fast-override", "env sees the envFrom values")
+        #expect(map["PASSWORD"] == "s3cret" && map["S_TOKEN"] == "s3cret" && map["S_MODE"] == "secret-mode")
+        #expect(map["LEVEL_COPY"] == "3")
+        let warnings = EnvironmentBuilder(node: Self.node).skippedKeyWarnings(for: c, in: pod, objects: Self.objects)
+        #expect(warnings == ["Keys [1st, bad key] from the EnvFrom configMap edge/settings were skipped since they are considered invalid environment variable names."])
+    }
+
+    @Test func aPrefixCanMakeAnInvalidKeyValid() throws {
+        var (pod, c) = Self.pod([])
+        c.envFrom = [Self.from(configMap: "settings", prefix: "CFG_")]
+        pod.spec.containers = [c]
+        let env = try EnvironmentBuilder(node: Self.node).environment(for: c, in: pod, podIP: "", objects: Self.objects)
+        #expect(env.map(\.key) == ["CFG_1st", "CFG_LEVEL", "CFG_MODE", "CFG_dotted.name-ok"])
+        #expect(EnvironmentBuilder(node: Self.node).skippedKeyWarnings(for: c, in: pod, objects: Self.objects)
+                == ["Keys [CFG_bad key] from the EnvFrom configMap edge/settings were skipped since they are considered invalid environment variable names."])
+    }
+
+    @Test(arguments: [
+        ("configMapKeyRef to a missing object", [Self.key("X", configMap: "nope", key: "a")], [], "configmap \"nope\" not found"),
+        ("secretKeyRef to a missing object", [Self.key("X", secret: "nope", key: "a")], [], "secret \"nope\" not found"),
+        ("a missing ConfigMap key", [Self.key("X", configMap: "settings", key: "GONE")], [],
+         "couldn't find key GONE in ConfigMap edge/settings"),
+        ("a missing Secret key", [Self.key("X", secret: "creds", key: "GONE")], [], "couldn't find key GONE in Secret edge/creds"),
+        ("binaryData is not a ConfigMap key for env", [Self.key("X", configMap: "settings", key: "BLOB")], [],
+         "couldn't find key BLOB in ConfigMap edge/settings"),
+        ("envFrom a missing ConfigMap", [], [Self.from(configMap: "nope")], "configmap \"nope\" not found"),
+        ("envFrom a missing Secret", [], [Self.from(secret: "nope")], "secret \"nope\" not found"),
+    ] as [(String, [EnvVar], [EnvFromSource], String)])
+    func missingObjectsAndKeysAreConfigErrorsInKubeletsWords(name: String, env: [EnvVar], envFrom: [EnvFromSource], message: String) {
+        var (pod, c) = Self.pod(env)
+        c.envFrom = envFrom
+        pod.spec.containers = [c]
+        let error = #expect(throws: SwkError.self, "\(name)") {
+            try EnvironmentBuilder(node: Self.node).environment(for: c, in: pod, podIP: "", objects: Self.objects)
+        }
+        #expect(error?.message == message, "\(name)")
+    }
+
+    @Test func optionalReferencesToMissingObjectsOrKeysLeaveTheVariableUnset() throws {
+        var (pod, c) = Self.pod([
+            Self.key("A", configMap: "nope", key: "a", optional: true),
+            Self.key("B", configMap: "settings", key: "GONE", optional: true),
+            Self.key("C", secret: "nope", key: "a", optional: true),
+            Self.key("D", secret: "creds", key: "GONE", optional: true),
+            EnvVar(name: "E", value: "kept"),
+        ])
+        c.envFrom = [Self.from(configMap: "nope", optional: true), Self.from(secret: "nope", optional: true)]
+        pod.spec.containers = [c]
+        let env = try EnvironmentBuilder(node: Self.node).environment(for: c, in: pod, podIP: "", objects: Self.objects)
+        #expect(env == [KeyValue(key: "E", value: "kept")])
     }
 }
-

@@ -16,6 +16,10 @@ actor FakeRuntime: RuntimeService, ImageService {
     var imageUIDs: [String: Int64] = [:]
     /// The security context of every created container, by container name.
     var createdSecurity: [String: LinuxContainerSecurityContext] = [:]
+    /// The environment of every created container, by container name.
+    var createdEnvs: [String: [KeyValue]] = [:]
+    /// What podSandboxVolumeUsage reports for every sandbox: emptyDir name → bytes.
+    var volumeUsage: [String: Int64] = [:]
     var nextID = 0
     let clock: TestClock
 
@@ -38,6 +42,34 @@ actor FakeRuntime: RuntimeService, ImageService {
         status.annotations = config.annotations
         sandboxes[id] = status
         return id
+    }
+
+    func podSandboxVolumeUsage(_ id: String) async throws -> [String: Int64] {
+        guard sandboxes[id] != nil else { throw SwkError(.notFound, "sandbox \(id)") }
+        calls.append("podSandboxVolumeUsage")
+        return volumeUsage
+    }
+
+    func setVolumeUsage(_ usage: [String: Int64]) { volumeUsage = usage }
+
+    /// Sandbox ids whose network check fails, with the plugin's error.
+    var brokenNetworks: [String: String] = [:]
+    /// The network checks asked for, kept apart from `calls` (they come with every housekeeping).
+    var networkChecks: [String] = []
+
+    func checkPodSandboxNetwork(_ id: String, thorough: Bool) async throws {
+        guard let sandbox = sandboxes[id] else { throw SwkError(.notFound, "sandbox \(id)") }
+        networkChecks.append("\(sandbox.metadata.name) thorough=\(thorough)")
+        if let message = brokenNetworks[id] { throw SwkError(.system, message) }
+    }
+
+    func takeNetworkChecks() -> [String] {
+        defer { networkChecks = [] }
+        return networkChecks
+    }
+
+    func breakNetwork(of podName: String, _ message: String) {
+        for (id, s) in sandboxes where s.metadata.name == podName && s.state == .ready { brokenNetworks[id] = message }
     }
 
     func stopPodSandbox(_ id: String) async throws {
@@ -76,6 +108,7 @@ actor FakeRuntime: RuntimeService, ImageService {
         }
         let id = makeID("c")
         createdSecurity[config.metadata.name] = config.linux.securityContext
+        createdEnvs[config.metadata.name] = config.envs
         calls.append("createContainer \(config.metadata.name) restart=\(config.annotations[KubeLabels.restartCount] ?? "?")")
         var status = ContainerStatus(id: id, metadata: config.metadata, state: .created, createdAt: clock.now(), image: config.image)
         status.labels = config.labels

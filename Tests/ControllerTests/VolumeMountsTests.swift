@@ -47,10 +47,11 @@ struct VolumeMountsTests {
     }
 
     static func mount(_ path: String, _ name: String, _ source: PodVolumeSource, hostPath: String = "",
-                      readonly: Bool = false, subPath: String = "") -> CRI.Mount {
+                      readonly: Bool = false, subPath: String = "", propagation: MountPropagation = .private) -> CRI.Mount {
         var m = CRI.Mount(containerPath: path, hostPath: hostPath, readonly: readonly)
         m.volume = PodVolume(name: name, source: source)
         m.subPath = subPath
+        m.propagation = propagation
         return m
     }
 
@@ -61,6 +62,11 @@ struct VolumeMountsTests {
          "[{name: h, hostPath: {path: /srv/data, type: Directory}}]",
          "[{name: h, mountPath: /data, readOnly: true, subPath: sub/dir}]",
          [mount("/data", "h", .hostPath(path: "/srv/data", type: "Directory"), hostPath: "/srv/data", readonly: true, subPath: "sub/dir")]),
+        ("mountPropagation maps to CRI's propagation",
+         "[{name: h, hostPath: {path: /mnt}}]",
+         "[{name: h, mountPath: /a, mountPropagation: HostToContainer}, {name: h, mountPath: /b, mountPropagation: None}]",
+         [mount("/a", "h", .hostPath(path: "/mnt", type: ""), hostPath: "/mnt", propagation: .hostToContainer),
+          mount("/b", "h", .hostPath(path: "/mnt", type: ""), hostPath: "/mnt")]),
         ("hostPath without a type is not checked",
          "[{name: h, hostPath: {path: /var/run/x.sock}}]", "[{name: h, mountPath: /x.sock}]",
          [mount("/x.sock", "h", .hostPath(path: "/var/run/x.sock", type: ""), hostPath: "/var/run/x.sock")]),
@@ -143,5 +149,30 @@ struct VolumeMountsTests {
         #expect(pod.objects.configMaps.keys.sorted() == ["app"])
         #expect(pod.objects.configMaps["app"]?.data["a.conf"] == "alpha")
         #expect(pod.objects.secrets["creds"]?.data["token"] == Array("s3cret".utf8))
+    }
+
+    @Test func envReferencesAlsoHandThePodItsObjects() async throws {
+        var template = Array("/tmp/swkube-env-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+        let dir = String(cString: made)
+        defer { try? FS.removeTree(dir) }
+        try FS.writeAtomic("\(dir)/pod.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web}
+            spec:
+              initContainers:
+                - {name: i, image: busybox, envFrom: [{secretRef: {name: creds}}]}
+              containers:
+                - name: c
+                  image: busybox
+                  env: [{name: A, valueFrom: {configMapKeyRef: {name: app, key: a.conf}}}]
+
+            """)
+        try FS.writeAtomic("\(dir)/objects.yaml", Self.objects)
+        let scan = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
+        let pod = try #require(scan.state.pods.values.first)
+        #expect(pod.objects.configMaps.keys.sorted() == ["app"])
+        #expect(pod.objects.secrets.keys.sorted() == ["creds"])
     }
 }

@@ -48,12 +48,21 @@ struct ExamplesEndToEndTests {
                 "the reader sees what the writer put in the shared emptyDir")
         #expect(try settled("configmap-demo", running))
         #expect(try waitUntil(seconds: 10) { node.logLines("configmap-demo", container: "app").contains("hello from a ConfigMap") })
+        #expect(try waitUntil(seconds: 10) {
+            node.logLines("configmap-demo", container: "app").contains("env: hello from a ConfigMap|fast|s3cret")
+        }, "env valueFrom and envFrom (with prefix) from the directory's ConfigMap and Secret")
         #expect(try settled("run-once") { $0[2] == "Completed" })
         #expect(try settled("crash-loop") { ["CrashLoopBackOff", "Error"].contains($0[2]) && $0[3] != "0" })
         // kubectl shows the killed container's reason (Error) over the pod's; the phase says Failed.
         #expect(try settled("deadline-demo") { $0[2] == "Error" || $0[2] == "DeadlineExceeded" }, "\((try? node.kubectl(["get", "pods"]).stdout) ?? "")")
         let deadline = try node.kubectl(["get", "pod", "deadline-demo", "-o", "json"]).stdout.filter { $0 != " " }
         #expect(deadline.contains("\"phase\":\"Failed\"") && deadline.contains("\"reason\":\"DeadlineExceeded\""))
+        // As kubectl, the killed container's reason (Error) shows over the pod's; the phase says Failed.
+        #expect(try settled("emptydir-limit") { $0[2] == "Evicted" || $0[2] == "Error" },
+                "\((try? node.kubectl(["describe", "pod", "emptydir-limit"]).stdout) ?? "")")
+        let evicted = try node.kubectl(["get", "pod", "emptydir-limit", "-o", "json"]).stdout
+        #expect(evicted.contains(#"Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Mi\"."#), "\(evicted)")
+        #expect(evicted.filter { $0 != " " }.contains("\"phase\":\"Failed\"") && evicted.filter { $0 != " " }.contains("\"reason\":\"Evicted\""))
         #expect(node.daemonAlive)
 
         // Both the manifests and what `get pod -o yaml` prints of them are real Kubernetes objects.

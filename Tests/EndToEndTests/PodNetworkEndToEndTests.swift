@@ -124,6 +124,48 @@ struct PodNetworkEndToEndTests {
     }
 }
 
+extension PodNetworkEndToEndTests {
+    /// The host-side veths on the node's bridge.
+    static func veths(_ node: NodeHarness) throws -> [String] {
+        try Spawn.run(["/usr/sbin/ip", "-o", "link", "show", "master", node.bridge]).stdout.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 1 ? String(fields[1].prefix { $0 != "@" && $0 != ":" }) : nil
+        }
+    }
+
+    @Test func aDeletedVethIsFoundByCNICheckAndThePodIsRecreatedAlsoAfterARestart() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        try node.start()
+        try node.write("net.yaml", NodeEndToEndTests.podYAML("net", script: "exec sleep 1000"))
+        #expect(try waitUntil(seconds: 30) { try node.status("net") == "Running" }, "\(node.daemonLog)")
+        let first = try #require(try Self.veths(node).first)
+        #expect(try Spawn.run(["/usr/sbin/ip", "link", "del", first]).status == 0)
+
+        // The next housekeeping (10 s) finds it: an event with the plugin's words, a new sandbox.
+        #expect(try waitUntil(seconds: 40) {
+            let events = try node.kubectl(["get", "events"]).stdout
+            let row = try node.row("net")
+            return events.contains("FailedCheckPodSandBoxNetwork") && row?[2] == "Running" && row?[3] == "1"
+        }, "\((try? node.kubectl(["describe", "pod", "net"]).stdout) ?? "")")
+        let events = try node.kubectl(["get", "events"]).stdout
+        #expect(events.contains("cni plugin bridge CHECK") && events.contains("SandboxChanged"), "\(events)")
+        let second = try #require(try Self.veths(node).first)
+        let afterRecreate = try Self.veths(node)
+        #expect(second != first && afterRecreate.count == 1)
+
+        // While the daemon is down the veth goes again: the adopted sandbox's CHECK finds it.
+        node.kill9Daemon()
+        #expect(try Spawn.run(["/usr/sbin/ip", "link", "del", second]).status == 0)
+        try node.start()
+        #expect(try waitUntil(seconds: 40) {
+            let row = try node.row("net")
+            let veths = try Self.veths(node)
+            return row?[2] == "Running" && row?[3] == "2" && veths.count == 1
+        }, "\((try? node.kubectl(["describe", "pod", "net"]).stdout) ?? "")\n\(node.daemonLog)")
+    }
+}
+
 extension String {
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)

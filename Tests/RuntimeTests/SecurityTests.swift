@@ -51,6 +51,40 @@ struct BundleSecurityTests {
         #expect(b.mounts.first { $0.destination == "/sys" }?.options.contains("ro") == false)
     }
 
+    @Test func privilegedAddsHostDevicesAndAllowsEveryDevice() throws {
+        let devices = [BundleConfig.Device(path: "/dev/kvm", type: "c", major: 10, minor: 232, fileMode: 0o660, uid: 0, gid: 104)]
+        var sec = LinuxContainerSecurityContext()
+        sec.privileged = true
+        let privileged = try BundleConfig.make(.init(args: ["sh"], env: [], cwd: "/", user: .init(uid: 0, gid: 0, additionalGids: []),
+                                                     hostname: "", sharedNamespaces: [:], cgroupsPath: "/c", resources: .init(),
+                                                     mounts: [], etcFiles: [], security: sec, hostDevices: devices))
+        #expect(privileged.linux.devices == devices)
+        #expect(privileged.linux.resources.devices == [BundleConfig.DeviceRule(allow: true, access: "rwm")])
+        let plain = try Self.bundle(LinuxContainerSecurityContext())
+        #expect(plain.linux.devices == nil)
+        #expect(plain.linux.resources.devices == [BundleConfig.DeviceRule(allow: false, access: "rwm")])
+    }
+
+    @Test func hostDevicesAreListedAsContainerdListsThem() throws {
+        let dir = try Harness.makeTempDir()
+        defer { try? FS.removeTree(dir) }
+        for sub in ["pts", "net", "shm"] { try FS.makeDirectories("\(dir)/\(sub)") }
+        #expect(mknod("\(dir)/null", mode_t(S_IFCHR) | 0o666, dev_t((1 << 8) | 3)) == 0)
+        #expect(mknod("\(dir)/console", mode_t(S_IFCHR) | 0o600, dev_t((5 << 8) | 1)) == 0)
+        #expect(mknod("\(dir)/net/tun", mode_t(S_IFCHR) | 0o666, dev_t((10 << 8) | 200)) == 0)
+        #expect(mknod("\(dir)/pts/0", mode_t(S_IFCHR) | 0o620, dev_t((136 << 8) | 0)) == 0)
+        #expect(mknod("\(dir)/loop9", mode_t(S_IFBLK) | 0o660, dev_t((7 << 8) | 9)) == 0)
+        #expect(mkfifo("\(dir)/initctl", 0o600) == 0)
+        #expect(chmod("\(dir)/loop9", 0o660) == 0, "past the umask")
+        try FS.writeAtomic("\(dir)/plain", "x")
+        #expect(symlink("null", "\(dir)/link") == 0)
+        let listed = HostDevices.list(root: dir)
+        #expect(listed.map(\.path) == ["/dev/initctl", "/dev/loop9", "/dev/net/tun", "/dev/null"])
+        #expect(listed.map(\.type) == ["p", "b", "c", "c"])
+        #expect(listed.first { $0.path == "/dev/net/tun" }.map { [$0.major, $0.minor] } == [10, 200])
+        #expect(listed.first { $0.path == "/dev/loop9" }?.fileMode == 0o660)
+    }
+
     @Test func flagsGroupsAndTheirJSON() throws {
         var sec = LinuxContainerSecurityContext()
         sec.readonlyRootfs = true
@@ -175,6 +209,24 @@ struct SecurityContextRuntimeTests {
             let hex = String(mask, radix: 16)
             #expect(privileged.contains("CapEff: " + String(repeating: "0", count: 16 - hex.count) + hex), "\(privileged)")
             #expect(privileged.contains("mount ok"), "\(privileged)")
+        }
+    }
+
+    @Test func onlyAPrivilegedContainerGetsTheHostsDevices() async throws {
+        guard let device = HostDevices.list().first(where: { $0.type == "c" && $0.major != 1 && $0.major != 5 && $0.major != 136 }) else {
+            print("skipping: no host device beyond the standard set in /dev")
+            return
+        }
+        try await Harness.with { h in
+            let sandbox = try await h.runtime.runPodSandbox(h.sandboxConfig())
+            let script = "stat -c '%F %t %T' \(device.path) 2>/dev/null || echo absent; head -c 1 /dev/null < \(device.path) 2>/dev/null; " +
+                "grep -c . /sys/fs/cgroup/devices/devices.list 2>/dev/null; grep -x 'a \\*:\\* rwm' /sys/fs/cgroup/devices/devices.list"
+            let plain = try await Self.output(h, sandbox, "plain", script) { _ in }
+            #expect(plain.first == "absent", "\(plain)")
+            let privileged = try await Self.output(h, sandbox, "privileged", script) { s in s.privileged = true }
+            #expect(privileged.first == "character special file \(String(device.major, radix: 16)) \(String(device.minor, radix: 16))",
+                    "\(device.path): \(privileged)")
+            #expect(privileged.contains("a *:* rwm"), "every device is allowed: \(privileged)")
         }
     }
 }

@@ -152,6 +152,25 @@ struct VolumeTests {
         }
     }
 
+    @Test func emptyDirUsageIsMeasuredPerVolume() async throws {
+        try await Harness.with { h in
+            let config = h.sandboxConfig()
+            let sandbox = try await h.runtime.runPodSandbox(config)
+            let mounts = [volumeMount("/big", "big", .emptyDir(memory: false, sizeLimitBytes: 1 << 20)),
+                          volumeMount("/small", "small", .emptyDir(memory: false, sizeLimitBytes: 0))]
+            let (code, _) = try await run(h, sandbox, config, name: "writer", """
+                head -c 2097152 /dev/zero > /big/blob && mkdir /big/d && echo hi > /big/d/f && ln /big/blob /big/again
+                echo x > /small/f
+                """, mounts: mounts)
+            #expect(code == 0)
+            let usage = try await h.runtime.podSandboxVolumeUsage(sandbox)
+            let big = try #require(usage["big"])
+            #expect(big >= 2 << 20 && big < (2 << 20) + (64 << 10), "the blob once, though hard-linked twice: \(big)")
+            #expect((usage["small"] ?? 0) > 0 && (usage["small"] ?? 0) < 64 << 10)
+            #expect(usage.count == 2)
+        }
+    }
+
     @Test func configMapAndSecretFilesWithModesAndSecretsOnTmpfs() async throws {
         try await Harness.with { h in
             let config = h.sandboxConfig()
