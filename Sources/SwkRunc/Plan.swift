@@ -20,8 +20,10 @@ struct Plan {
         }
         let linux = spec.linux ?? Linux()
         let ns = try Namespaces.plan(linux.namespaces ?? [])
-        guard ns.creates("mount") else {
-            throw SwkError(.invalidArgument, "config.json: linux.namespaces: a new mount namespace is required")
+        // Joining one by path is allowed (runtime-tools' linux_ns_path, crun): the rootfs is then
+        // set up inside it. Without either, the host's mount table would be changed.
+        guard ns.joinsOrCreates("mount") else {
+            throw SwkError(.invalidArgument, "config.json: linux.namespaces: a mount namespace (new or by path) is required")
         }
         if ns.creates("user") {
             guard !(linux.uidMappings ?? []).isEmpty, !(linux.gidMappings ?? []).isEmpty else {

@@ -55,6 +55,36 @@ struct NamespaceAndHookTests {
         #expect(try FS.readString("\(g.dir)/hook.pidns") == ours)
     }
 
+    /// A mount namespace made elsewhere (`unshare --mount`, as runtime-tools' linux_ns_path does)
+    /// is joined and the rootfs set up inside it.
+    @Test func joinsAMountNamespaceByPath() throws {
+        let f = try Fixture("joinmnt")
+        defer { f.cleanup() }
+        let holder = try Spawn.start(["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sleep", "1000"])
+        defer {
+            kill(holder, SIGKILL)
+            _ = try? Spawn.wait(holder)
+        }
+        let own = Namespaces.inode(pid: "self", "mnt")
+        var holderNS: UInt64?
+        for _ in 0..<2000 where holderNS == nil || holderNS == own {
+            holderNS = Namespaces.inode(pid: String(holder), "mnt")
+            var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&ts, nil)
+        }
+        let target = try #require(holderNS)
+        #expect(target != own)
+        let namespaces = (f.spec.linux?.namespaces ?? []).map {
+            $0.type == "mount" ? LinuxNamespace(type: "mount", path: "/proc/\(holder)/ns/mnt") : $0
+        }
+        f.spec.linux?.namespaces = namespaces
+        f.spec.process?.args = ["sh", "-c", "readlink /proc/self/ns/mnt"]
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(out.stdout == "mnt:[\(target)]\n")
+    }
+
     @Test func hooksGetTheStateOnStdin() throws {
         let f = try Fixture("hooks")
         defer { f.cleanup() }
