@@ -11,13 +11,7 @@ extension Cgroups {
         if let p = r.pids, let (dir, _) = c.directory(for: "pids") {
             try write("\(dir)/pids.max", p.limit > 0 ? String(p.limit) : "max")
         }
-        if let weight = r.blockIO?.weight, let (dir, v2) = c.directory(for: v2Name("blkio", c)) {
-            if v2 {
-                try write("\(dir)/io.weight", "default \(1 + (UInt32(weight) - 10) * 9999 / 990)")
-            } else {
-                try write("\(dir)/blkio.weight", String(weight))
-            }
-        }
+        if let io = r.blockIO { try applyBlockIO(c, io) }
         for limit in r.hugepageLimits ?? [] {
             guard let (dir, v2) = c.directory(for: "hugetlb") else { break }
             try write("\(dir)/hugetlb.\(limit.pageSize).\(v2 ? "max" : "limit_in_bytes")", String(limit.limit))
@@ -31,7 +25,7 @@ extension Cgroups {
     }
 
     /// The v2 name of a v1 controller, when the host drives it through cgroup2.
-    private static func v2Name(_ v1: String, _ c: Container) -> String {
+    static func v2Name(_ v1: String, _ c: Container) -> String {
         c.host.v1[v1] != nil ? v1 : (v1 == "blkio" ? "io" : v1)
     }
 
@@ -106,6 +100,9 @@ extension Cgroups {
             try write("\(dir)/memory.swappiness", String(swappiness))
         }
         if m.disableOOMKiller == true { try write("\(dir)/memory.oom_control", "1") }
+        // kernelTCP is v1 only; `kernel` (memory.kmem.limit_in_bytes) is gone from current
+        // kernels and ignored, as runc does.
+        if let tcp = m.kernelTCP { try write("\(dir)/memory.kmem.tcp.limit_in_bytes", bytes(tcp)) }
     }
 
     private static func applyCPU(_ c: Container, _ cpu: LinuxCPU) throws(SwkError) {
