@@ -3,6 +3,14 @@
 // Targets are listed top of the stack first; dependencies point down only.
 import PackageDescription
 
+// The executor's modules (and the two it shares) reach generic type metadata through accessor
+// functions, not mangled names: a mangled name is resolved at run time, and checking its generic
+// requirements scans every protocol conformance record of the static binary (docs/executor.md,
+// "Start-up": half of `run`'s instructions and much of its peak RSS).
+let executorCodegen: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
+]
+
 let package = Package(
     name: "swkube",
     platforms: [.macOS(.v14)],
@@ -69,11 +77,12 @@ let package = Package(
         .target(name: "RegistryHTTP", dependencies: ["ImageStore", "SwkSupport"]),
 
         // MARK: layer 4, the executor
-        .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
+        .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"],
+                swiftSettings: executorCodegen),
 
         // MARK: shared foundations
-        .target(name: "OCI"),
-        .target(name: "SwkSupport", dependencies: ["CSwkSys"]),
+        .target(name: "OCI", swiftSettings: executorCodegen),
+        .target(name: "SwkSupport", dependencies: ["CSwkSys"], swiftSettings: executorCodegen),
         .target(name: "CSwkSys"),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

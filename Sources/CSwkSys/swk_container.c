@@ -64,6 +64,9 @@ static size_t join_path(char *buf, size_t cap, const char *a, const char *b) {
 
 // mkdir -p on a path buffer we may modify in place.
 static int mkdir_all(const char *path, mode_t mode) {
+    // Mount targets mostly exist or miss one level: one mkdir instead of one per component.
+    if (mkdir(path, mode) == 0 || errno == EEXIST) return 0;
+    if (errno != ENOENT) return -1;
     char buf[4096];
     copy_str(buf, sizeof buf, path);
     for (char *p = buf + 1; *p != 0; p++) {

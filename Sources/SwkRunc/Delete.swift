@@ -22,9 +22,9 @@ enum DeleteCommand {
         return 0
     }
 
-    static func delete(_ dir: StateDir, force: Bool, log: RuncLog) throws(SwkError) {
-        let record = try dir.load()
-        let host = Cgroups.Host.detect()
+    static func delete(_ dir: StateDir, force: Bool, log: RuncLog, known: ContainerRecord? = nil) throws(SwkError) {
+        let record = if let known { known } else { try dir.load() }
+        let host = Cgroups.Host.current
         let cgroup = record.cgroup(host)
         let status = record.status(in: dir, host: host)
         if status == .running || status == .paused {

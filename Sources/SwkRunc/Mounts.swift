@@ -71,7 +71,9 @@ enum Mounts {
         while let part = pending.popLast() {
             if part == "." { continue }
             if part == ".." { _ = resolved.popLast(); continue }
-            let candidate = root + "/" + (resolved + [part]).joined(separator: "/")
+            var candidate = join(root, resolved)
+            candidate += "/"
+            candidate.append(contentsOf: part)
             var st = stat()
             if lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK, links < 40 {
                 links += 1
@@ -86,7 +88,25 @@ enum Mounts {
             }
             resolved.append(part)
         }
-        return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
+        return join(root, resolved)
+    }
+
+    /// `root/a/b`.
+    static func join(_ root: String, _ parts: [Substring]) -> String {
+        parts.isEmpty ? root : root + "/" + join(parts, separator: "/")
+    }
+
+    /// A loop rather than `joined(separator:)`, whose unspecialized generic code costs a runtime
+    /// conformance scan at every start.
+    static func join(_ parts: [Substring], separator: String) -> String {
+        var out = ""
+        var first = true
+        for part in parts {
+            if !first { out += separator }
+            out.append(contentsOf: part)  // the Substring overload: `+=` would take the generic path
+            first = false
+        }
+        return out
     }
 
     static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
@@ -114,7 +134,7 @@ enum Mounts {
                 out += cgroupMounts(target: target, options: opts, cgroup: cgroup)
             } else {
                 out.append(Planned(source: m.source ?? type, target: target, fstype: type,
-                                   data: opts.data.isEmpty ? nil : opts.data.joined(separator: ","),
+                                   data: opts.data.isEmpty ? nil : join(opts.data.map { $0[...] }, separator: ","),
                                    flags: opts.flags, propagation: opts.propagation))
             }
         }
