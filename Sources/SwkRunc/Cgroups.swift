@@ -104,8 +104,23 @@ enum Cgroups {
             return host
         }
 
-        private static func unescape(_ s: String) -> String {
-            s.contains("\\") ? s.replacing("\\040", with: " ") : s
+        /// mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
+        static func unescape(_ s: String) -> String {
+            let bytes = Array(s.utf8)
+            guard bytes.contains(0x5c) else { return s }
+            var out: [UInt8] = []
+            var i = 0
+            while i < bytes.count {
+                let digits = i + 3 < bytes.count ? bytes[(i + 1)...(i + 3)] : []
+                if bytes[i] == 0x5c, digits.count == 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
+                    out.append(digits.reduce(0) { $0 &* 8 &+ ($1 - 0x30) })
+                    i += 4
+                } else {
+                    out.append(bytes[i])
+                    i += 1
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
