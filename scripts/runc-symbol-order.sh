@@ -38,3 +38,5 @@ cg delete o-s
 cat "$W"/cg.*.out | sed -n -E "s/^c?fn=\([0-9]+\) ([A-Za-z_\$].*)$/\1/p" | sed -E "s/'[0-9]+$//" | sort -u \
   > Sources/swkube-runc/symbol-order.txt
 wc -l Sources/swkube-runc/symbol-order.txt
+# SwiftPM does not track the order file as a link input: force the next build to relink.
+rm -f .build/release/swkube-runc .build/debug/swkube-runc
