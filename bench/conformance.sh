@@ -33,14 +33,18 @@ done
 "
 # passed/total per TAP file ("ok"/"not ok" lines). Some tests (prestart, poststop) emit no test
 # point, only "1..0", plus a YAML diagnostic when they fail: counted as one point. A test that
-# died before its plan (util.Fatal) is "0/1".
+# died (util.Fatal: "exit status", "failed to …") is "0/1".
 score() {
   f=$1
   [ -f "$f" ] || { printf 'n/a'; return; }
   ok=$(grep -c '^ok ' "$f" || true); bad=$(grep -c '^not ok ' "$f" || true)
   total=$((ok + bad))
   if [ "$total" != 0 ]; then printf '%s/%s' "$ok" "$total"; return; fi
-  if grep -q '^1\.\.0' "$f" && ! grep -q '^  ---' "$f"; then printf '1/1'; else printf '0/1'; fi
+  if grep -q '^1\.\.0' "$f" && ! grep -q -e '^  ---' -e '^exit status' -e '^failed to' "$f"; then
+    printf '1/1'
+  else
+    printf '0/1'
+  fi
 }
 printf '| test | swkube-runc | crun | runc |\n|---|---|---|---|\n'
 for t in $TESTS; do

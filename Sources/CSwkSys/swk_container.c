@@ -166,6 +166,12 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
     if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
     // pivot_root refuses a shared new root; a private rootfs mount keeps host mounts out of it.
     if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
+    if (prop & MS_SHARED) {
+        // It also refuses a new root whose parent mount is shared, which "/" now is: a second
+        // bind on top gets the private one above as its parent (it goes with the old root).
+        if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
+        if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
+    }
     for (int i = 0; i < s->nmounts; i++) do_mount(s, &s->mounts[i]);
     for (int i = 0; i < s->ndevices; i++) {
         const struct swk_device *d = &s->devices[i];

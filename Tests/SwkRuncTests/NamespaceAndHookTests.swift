@@ -85,6 +85,24 @@ struct NamespaceAndHookTests {
         #expect(out.stdout == "mnt:[\(target)]\n")
     }
 
+    /// rootfsPropagation "shared" makes "/" shared before pivot_root, which refuses a new root
+    /// whose parent mount is shared (runtime-tools' linux_rootfs_propagation).
+    @Test(arguments: ["shared", "slave", "private"])
+    func rootfsPropagation(_ mode: String) throws {
+        let f = try Fixture("prop-\(mode)")
+        defer { f.cleanup() }
+        f.spec.linux?.rootfsPropagation = mode
+        // The root mount's line without its first four fields: options, optional tags, "-", …
+        f.script("while read id parent dev root mp rest; do [ \"$mp\" = / ] && echo \"$rest\"; done < /proc/self/mountinfo; true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        let tags = out.stdout.split(separator: " ").dropFirst().prefix { $0 != "-" }
+        #expect(!out.stdout.isEmpty)
+        // slave and private both keep the container's mounts from reaching the host.
+        #expect(tags.contains { $0.hasPrefix("shared:") } == (mode == "shared"), "\(out.stdout)")
+    }
+
     @Test func hooksGetTheStateOnStdin() throws {
         let f = try Fixture("hooks")
         defer { f.cleanup() }
