@@ -21,6 +21,12 @@ struct ParsingTests {
         #expect(!fast.allDirectories.isEmpty)
     }
 
+    @Test func mountinfoEscapesAreDecoded() {
+        #expect(Cgroups.Host.unescape("/sys/fs/cgroup/with\\040space\\011tab\\134") == "/sys/fs/cgroup/with space\ttab\\")
+        #expect(Cgroups.Host.unescape("/plain") == "/plain")
+        #expect(Cgroups.Host.unescape("/odd\\04") == "/odd\\04")
+    }
+
     @Test func unknownSignalIsAnError() {
         #expect(throws: SwkError.self) { try KillCommand.signal("NOPE") }
     }
