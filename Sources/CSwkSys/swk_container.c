@@ -162,11 +162,12 @@ static void run_hooks(const struct swk_container_spec *s, const struct swk_hook 
 
 static void setup_rootfs(const struct swk_container_spec *s, const char *state, size_t state_len) {
     unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
-    if (mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
+    // Without a mount namespace of its own "/" is the host's: its propagation stays as it is.
+    if (!s->chroot_only && mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
     if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
     // pivot_root refuses a shared new root; a private rootfs mount keeps host mounts out of it.
     if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
-    if (prop & MS_SHARED) {
+    if ((prop & MS_SHARED) && !s->chroot_only) {
         // It also refuses a new root whose parent mount is shared, which "/" now is: a second
         // bind on top gets the private one above as its parent (it goes with the old root).
         if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
@@ -189,10 +190,15 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
     }
     run_hooks(s, s->create_hooks, s->ncreate_hooks, "hooks.createContainer", state, state_len);
     if (chdir(s->rootfs) < 0) fail(s, "chdir", s->rootfs);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
-    // The old root is stacked under "."; detach it without letting the unmount reach the host.
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
-    if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
+    if (s->chroot_only) {
+        // pivot_root would move the root of every process sharing the namespace (runc chroots too).
+        if (chroot(".") < 0) fail(s, "chroot", s->rootfs);
+    } else {
+        if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
+        // The old root is stacked under "."; detach it without letting the unmount reach the host.
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
+        if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
+    }
     if (chdir("/") < 0) fail(s, "chdir", "/");
     if (s->rootfs_propagation != 0 && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
         fail(s, "set rootfs propagation", "/");

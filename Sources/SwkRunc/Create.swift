@@ -88,6 +88,11 @@ enum CreateCommand {
             if let rules = resources?.devices, !rules.isEmpty { resources?.devices = rules + Cgroups.defaultDevices }
             let createdCgroups = try Cgroups.create(plan.cgroup, resources: resources)
             undo.append { try? Cgroups.removeDirectories(createdCgroups) }
+            let chrootOnly = plan.launch.rootfs?.chrootOnly == true
+            let mountsBefore = chrootOnly ? Mounts.mountCount(at: plan.rootfs) : 0
+            undo.append {
+                if chrootOnly && Mounts.mountCount(at: plan.rootfs) > mountsBefore { Mounts.detachRootfs(plan.rootfs) }
+            }
             let pid = try Launcher.start(launch) { pid throws(SwkError) in
                 try Cgroups.add(plan.cgroup, pid: pid)
                 try UserNamespace.writeMappings(pid: pid, spec: spec)

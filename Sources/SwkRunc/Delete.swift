@@ -45,6 +45,7 @@ enum DeleteCommand {
             for pid in Cgroups.pids(cgroup) { kill(pid, SIGKILL) }
         }
         try Cgroups.destroy(cgroup)
+        if !Mounts.hasOwnMountNamespace(record.config) { Mounts.detachRootfs(record.rootfs) }
         try FS.removeTree(dir.path)
         // The container is gone whatever a poststop hook says: the spec makes its failure a warning.
         do {

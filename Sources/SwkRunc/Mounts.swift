@@ -209,3 +209,31 @@ enum Mounts {
         return (nodes, links.map { (target: $0.0, path: secureJoin(root: rootfs, $0.1)) })
     }
 }
+
+/// A container without a mount namespace of its own has its rootfs bind (and everything mounted
+/// under it) in the runtime's namespace: the runtime removes it again.
+extension Mounts {
+    /// How many mounts are stacked at `path` here (/proc/self/mountinfo, path canonicalized).
+    static func mountCount(at path: String) -> Int {
+        guard let resolved = realpath(path, nil) else { return 0 }
+        let target = String(cString: resolved)
+        free(resolved)
+        guard let text = try? FS.readString("/proc/self/mountinfo") else { return 0 }
+        var count = 0
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 5)
+            if fields.count > 4, Cgroups.Host.unescape(String(fields[4])) == target { count += 1 }
+        }
+        return count
+    }
+
+    /// Detaches the top mount at `rootfs` with everything under it (lazily: the init may still
+    /// be exiting).
+    static func detachRootfs(_ rootfs: String) {
+        umount2(rootfs, Int32(MNT_DETACH))
+    }
+
+    static func hasOwnMountNamespace(_ spec: Spec) -> Bool {
+        spec.linux?.namespaces?.contains { $0.type == "mount" } ?? false
+    }
+}

@@ -103,6 +103,31 @@ struct NamespaceAndHookTests {
         #expect(tags.contains { $0.hasPrefix("shared:") } == (mode == "shared"), "\(out.stdout)")
     }
 
+    /// No mount namespace in the config: the runtime's is inherited (runtime-tools'
+    /// linux_ns_itype). The rootfs is set up there and chrooted into, "/" keeps its propagation,
+    /// and delete leaves no mount behind.
+    @Test func withoutAMountNamespaceTheRootfsIsChrootedAndCleanedUp() throws {
+        let f = try Fixture("nomntns")
+        defer { f.cleanup() }
+        let namespaces = (f.spec.linux?.namespaces ?? []).filter { $0.type != "mount" }
+        f.spec.linux?.namespaces = namespaces
+        f.script("readlink /proc/self/ns/mnt; ls /bin/busybox")
+        try f.writeConfig()
+        func rootLine() -> Substring? {
+            ((try? FS.readString("/proc/self/mountinfo")) ?? "").split(separator: "\n").first {
+                $0.split(separator: " ").dropFirst(4).first == "/"
+            }.map { $0.split(separator: " ", maxSplits: 4).last ?? "" }
+        }
+        let rootBefore = rootLine()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        let ours = try Spawn.run(["/bin/readlink", "/proc/self/ns/mnt"]).stdout
+        #expect(out.stdout == ours + "/bin/busybox\n")
+        #expect(rootLine() == rootBefore)
+        let mountinfo = try FS.readString("/proc/self/mountinfo")
+        #expect(!mountinfo.contains(f.bundle), "left mounted: \(mountinfo.split(separator: "\n").filter { $0.contains(f.bundle) })")
+    }
+
     @Test func hooksGetTheStateOnStdin() throws {
         let f = try Fixture("hooks")
         defer { f.cleanup() }
