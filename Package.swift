@@ -12,6 +12,19 @@ let staticStdlib: [LinkerSetting] = [
     .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization"),
 ]
 
+// The executor's modules (and the two it shares) reach generic type metadata through accessor
+// functions, not mangled names: a mangled name is resolved at run time, and checking its generic
+// requirements scans every protocol conformance record of the static binary (docs/executor.md,
+// "Start-up": half of `run`'s instructions and much of its peak RSS).
+// Nor do they import _StringProcessing implicitly: its force-load symbol alone links ~900 KB of
+// Regex code and metadata into the static executor, paged in by start-up (peak RSS).
+let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+
+let executorCodegen: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
+                  "-Xfrontend", "-disable-implicit-string-processing-module-import"]),
+]
+
 let package = Package(
     name: "swkube",
     platforms: [.macOS(.v14)],
@@ -50,11 +63,19 @@ let package = Package(
             "StateStore", "ImageStore", "KubeAPI", "SwkYAML", "SwkSupport", "CSwkSys",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // The executor: synchronous, Foundation-free, fully static for start-up speed.
+        // The executor: synchronous, Foundation-free, fully static for start-up speed. lld places
+        // the functions its verbs run (symbol-order.txt, from scripts/runc-symbol-order.sh) side
+        // by side: start-up then faults in a few 64 KiB windows of text, not most of it.
         .executableTarget(
             name: "swkube-runc",
             dependencies: ["SwkRunc"],
-            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+            exclude: ["symbol-order.txt"],
+            swiftSettings: executorCodegen,
+            linkerSettings: [.unsafeFlags([
+                "-static-executable", "-use-ld=lld",
+                "-Xlinker", "--symbol-ordering-file=\(packageDirectory)/Sources/swkube-runc/symbol-order.txt",
+                "-Xlinker", "--no-warn-symbol-ordering",
+            ])]),
         // The per-container monitor: reaps, logs, records the exit; outlives swkubelet.
         .executableTarget(
             name: "swkube-shim",
@@ -80,11 +101,12 @@ let package = Package(
         .target(name: "RegistryHTTP", dependencies: ["ImageStore", "SwkSupport"]),
 
         // MARK: layer 4, the executor
-        .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"]),
+        .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"],
+                swiftSettings: executorCodegen),
 
         // MARK: shared foundations
-        .target(name: "OCI"),
-        .target(name: "SwkSupport", dependencies: ["CSwkSys"]),
+        .target(name: "OCI", swiftSettings: executorCodegen),
+        .target(name: "SwkSupport", dependencies: ["CSwkSys"], swiftSettings: executorCodegen),
         .target(name: "CSwkSys"),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

@@ -2,7 +2,6 @@
 // only syscalls on memory the Swift parent prepared: no malloc, no stdio, no locks.
 #define _GNU_SOURCE
 #include "swk_container.h"
-#include "swk_propagation.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -65,6 +64,9 @@ static size_t join_path(char *buf, size_t cap, const char *a, const char *b) {
 
 // mkdir -p on a path buffer we may modify in place.
 static int mkdir_all(const char *path, mode_t mode) {
+    // Mount targets mostly exist or miss one level: one mkdir instead of one per component.
+    if (mkdir(path, mode) == 0 || errno == EEXIST) return 0;
+    if (errno != ENOENT) return -1;
     char buf[4096];
     copy_str(buf, sizeof buf, path);
     for (char *p = buf + 1; *p != 0; p++) {
@@ -160,12 +162,17 @@ static void run_hooks(const struct swk_container_spec *s, const struct swk_hook 
 
 static void setup_rootfs(const struct swk_container_spec *s, const char *state, size_t state_len) {
     unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
-    if (mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
-    // With a shared root the rootfs' own mount is shared too: pivot_root would refuse it.
-    if ((prop & MS_SHARED) && swk_make_holding_mount_private(s->rootfs) < 0) fail(s, "make rootfs mount private", s->rootfs);
+    // Without a mount namespace of its own "/" is the host's: its propagation stays as it is.
+    if (!s->chroot_only && mount(NULL, "/", NULL, prop, NULL) < 0) fail(s, "set propagation", "/");
     if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
     // pivot_root refuses a shared new root; a private rootfs mount keeps host mounts out of it.
     if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
+    if ((prop & MS_SHARED) && !s->chroot_only) {
+        // It also refuses a new root whose parent mount is shared, which "/" now is: a second
+        // bind on top gets the private one above as its parent (it goes with the old root).
+        if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
+        if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
+    }
     for (int i = 0; i < s->nmounts; i++) do_mount(s, &s->mounts[i]);
     for (int i = 0; i < s->ndevices; i++) {
         const struct swk_device *d = &s->devices[i];
@@ -185,14 +192,19 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
     int oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (oldroot < 0) fail(s, "open", "/");
     if (chdir(s->rootfs) < 0) fail(s, "chdir", s->rootfs);
-    if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
-    // The old root is stacked on the new one; detach it without letting the unmount reach the
-    // host. From inside the old root, so that "." names it and not the new root (whose mounts
-    // keep the propagation they were given).
-    if (fchdir(oldroot) < 0) fail(s, "fchdir", "old root");
+    if (s->chroot_only) {
+        // pivot_root would move the root of every process sharing the namespace (runc chroots too).
+        if (chroot(".") < 0) fail(s, "chroot", s->rootfs);
+    } else {
+        if (syscall(SYS_pivot_root, ".", ".") < 0) fail(s, "pivot_root", s->rootfs);
+        // The old root is stacked on the new one; detach it without letting the unmount reach the
+        // host. From inside the old root, so that "." names it and not the new root (whose mounts
+        // keep the propagation they were given).
+        if (fchdir(oldroot) < 0) fail(s, "fchdir", "old root");
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
+        if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
+    }
     close(oldroot);
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(s, "make old root slave", "/");
-    if (umount2(".", MNT_DETACH) < 0) fail(s, "unmount old root", "/");
     if (chdir("/") < 0) fail(s, "chdir", "/");
     if (s->rootfs_propagation != 0 && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
         fail(s, "set rootfs propagation", "/");

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Types of the OCI image specification (image-spec v1.1) and the Docker equivalents we accept.
 /// Field names follow the JSON of the spec so the Codable synthesis stays trivial; optional fields
 /// stay optional so that re-encoding a decoded document never invents keys.

@@ -151,6 +151,40 @@ public struct LinuxPids: Codable, Sendable, Equatable {
 public struct LinuxBlockIO: Codable, Sendable, Equatable {
     public var weight: UInt16?
     public var leafWeight: UInt16?
+    public var weightDevice: [LinuxWeightDevice]?
+    public var throttleReadBpsDevice: [LinuxThrottleDevice]?
+    public var throttleWriteBpsDevice: [LinuxThrottleDevice]?
+    public var throttleReadIOPSDevice: [LinuxThrottleDevice]?
+    public var throttleWriteIOPSDevice: [LinuxThrottleDevice]?
+
+    public init(weight: UInt16? = nil, leafWeight: UInt16? = nil, weightDevice: [LinuxWeightDevice]? = nil,
+                throttleReadBpsDevice: [LinuxThrottleDevice]? = nil, throttleWriteBpsDevice: [LinuxThrottleDevice]? = nil,
+                throttleReadIOPSDevice: [LinuxThrottleDevice]? = nil, throttleWriteIOPSDevice: [LinuxThrottleDevice]? = nil) {
+        self.weight = weight; self.leafWeight = leafWeight; self.weightDevice = weightDevice
+        self.throttleReadBpsDevice = throttleReadBpsDevice; self.throttleWriteBpsDevice = throttleWriteBpsDevice
+        self.throttleReadIOPSDevice = throttleReadIOPSDevice; self.throttleWriteIOPSDevice = throttleWriteIOPSDevice
+    }
+}
+
+public struct LinuxWeightDevice: Codable, Sendable, Equatable {
+    public var major: Int64
+    public var minor: Int64
+    public var weight: UInt16?
+    public var leafWeight: UInt16?
+
+    public init(major: Int64, minor: Int64, weight: UInt16? = nil, leafWeight: UInt16? = nil) {
+        self.major = major; self.minor = minor; self.weight = weight; self.leafWeight = leafWeight
+    }
+}
+
+public struct LinuxThrottleDevice: Codable, Sendable, Equatable {
+    public var major: Int64
+    public var minor: Int64
+    public var rate: UInt64
+
+    public init(major: Int64, minor: Int64, rate: UInt64) {
+        self.major = major; self.minor = minor; self.rate = rate
+    }
 }
 
 public struct LinuxHugepageLimit: Codable, Sendable, Equatable {

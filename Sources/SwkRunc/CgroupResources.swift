@@ -1,3 +1,4 @@
+import CSwkSys
 import Glibc
 import OCI
 import SwkSupport
@@ -11,13 +12,7 @@ extension Cgroups {
         if let p = r.pids, let (dir, _) = c.directory(for: "pids") {
             try write("\(dir)/pids.max", p.limit > 0 ? String(p.limit) : "max")
         }
-        if let weight = r.blockIO?.weight, let (dir, v2) = c.directory(for: v2Name("blkio", c)) {
-            if v2 {
-                try write("\(dir)/io.weight", "default \(1 + (UInt32(weight) - 10) * 9999 / 990)")
-            } else {
-                try write("\(dir)/blkio.weight", String(weight))
-            }
-        }
+        if let io = r.blockIO { try applyBlockIO(c, io) }
         for limit in r.hugepageLimits ?? [] {
             guard let (dir, v2) = c.directory(for: "hugetlb") else { break }
             try write("\(dir)/hugetlb.\(limit.pageSize).\(v2 ? "max" : "limit_in_bytes")", String(limit.limit))
@@ -31,7 +26,7 @@ extension Cgroups {
     }
 
     /// The v2 name of a v1 controller, when the host drives it through cgroup2.
-    private static func v2Name(_ v1: String, _ c: Container) -> String {
+    static func v2Name(_ v1: String, _ c: Container) -> String {
         c.host.v1[v1] != nil ? v1 : (v1 == "blkio" ? "io" : v1)
     }
 
@@ -52,23 +47,43 @@ extension Cgroups {
         LinuxDeviceCgroup(allow: true, type: "c", major: 10, minor: 200, access: "rwm"),
     ]
 
-    /// The v1 devices controller, rule by rule in order. cgroup2 needs an eBPF program instead,
-    /// which swkube-runc does not load: there the rules are refused rather than ignored.
+    /// The v1 devices controller, rule by rule in order; without one (cgroup2), the same rules as
+    /// an eBPF device program attached to the container's cgroup2 directory.
     private static func applyDevices(_ c: Container, _ rules: [LinuxDeviceCgroup]) throws(SwkError) {
-        guard let mount = c.host.v1["devices"] else {
-            throw SwkError(.failedPrecondition, "linux.resources.devices: only the cgroup v1 devices controller is supported")
-        }
-        let dir = mount + c.path
+        var compiled: [swk_dev_rule] = []
         for (i, rule) in rules.enumerated() {
             let type = rule.type ?? "a"
             guard ["a", "c", "b"].contains(type) else {
                 throw SwkError(.invalidArgument, "linux.resources.devices[\(i)].type: unknown device type \"\(type)\"")
             }
-            let major = rule.major.map(String.init) ?? "*"
-            let minor = rule.minor.map(String.init) ?? "*"
-            let access = rule.access ?? "rwm"
-            let value = type == "a" ? "a" : "\(type) \(major):\(minor) \(access)"
-            try write("\(dir)/devices.\(rule.allow ? "allow" : "deny")", value)
+            var mask: UInt32 = 0
+            for ch in (type == "a" ? "rwm" : rule.access ?? "rwm").utf8 {
+                switch ch {
+                case UInt8(ascii: "r"): mask |= UInt32(SWK_DEV_READ)
+                case UInt8(ascii: "w"): mask |= UInt32(SWK_DEV_WRITE)
+                case UInt8(ascii: "m"): mask |= UInt32(SWK_DEV_MKNOD)
+                default:
+                    throw SwkError(.invalidArgument, "linux.resources.devices[\(i)].access: \"\(rule.access ?? "")\" is not made of r, w, m")
+                }
+            }
+            compiled.append(swk_dev_rule(allow: rule.allow ? 1 : 0, type: CChar(UInt8(ascii: type == "b" ? "b" : type == "c" ? "c" : "a")),
+                                         major: rule.major ?? -1, minor: rule.minor ?? -1, access: mask))
+        }
+        if let mount = c.host.v1["devices"] {
+            let dir = mount + c.path
+            for rule in rules {
+                let type = rule.type ?? "a"
+                let major = rule.major.map(String.init) ?? "*"
+                let minor = rule.minor.map(String.init) ?? "*"
+                let value = type == "a" ? "a" : "\(type) \(major):\(minor) \(rule.access ?? "rwm")"
+                try write("\(dir)/devices.\(rule.allow ? "allow" : "deny")", value)
+            }
+        } else if let unified = c.host.unified {
+            let dir = unified + c.path
+            let rc = compiled.withUnsafeBufferPointer { swk_attach_device_filter(dir, $0.baseAddress, Int32($0.count)) }
+            guard rc == 0 else { throw .errno("attach device filter (eBPF) to \(dir)") }
+        } else {
+            throw SwkError(.failedPrecondition, "linux.resources.devices: no devices controller and no cgroup2 on this host")
         }
     }
 
@@ -106,6 +121,9 @@ extension Cgroups {
             try write("\(dir)/memory.swappiness", String(swappiness))
         }
         if m.disableOOMKiller == true { try write("\(dir)/memory.oom_control", "1") }
+        // kernelTCP is v1 only; `kernel` (memory.kmem.limit_in_bytes) is gone from current
+        // kernels and ignored, as runc does.
+        if let tcp = m.kernelTCP { try write("\(dir)/memory.kmem.tcp.limit_in_bytes", bytes(tcp)) }
     }
 
     private static func applyCPU(_ c: Container, _ cpu: LinuxCPU) throws(SwkError) {

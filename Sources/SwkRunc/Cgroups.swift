@@ -1,3 +1,4 @@
+import CSwkSys
 import Glibc
 import OCI
 import SwkSupport
@@ -7,7 +8,7 @@ import SwkSupport
 /// hosts (v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified holding only hugetlb) memory,
 /// cpu and pids are v1. A container's cgroup is the same relative path in every hierarchy.
 enum Cgroups {
-    struct Host: Sendable {
+    struct Host: Sendable, Equatable {
         /// controller name → v1 hierarchy mount point (co-mounted controllers share one).
         var v1: [String: String] = [:]
         /// The cgroup2 mount point, if any, and the controllers it offers.
@@ -34,7 +35,54 @@ enum Cgroups {
             return nil
         }
 
+        /// This process's view, detected once (every verb needs it, `run` several times).
+        static let current = detect()
+
+        /// The mount points from /proc/self/cgroup and the usual /sys/fs/cgroup layout, each
+        /// verified with statfs; anything unusual falls back to scanning /proc/self/mountinfo,
+        /// whose size grows with every mount on the host (~5 per pod).
         static func detect() -> Host {
+            if let host = fromProcCgroup() { return host }
+            return fromMountinfo()
+        }
+
+        static func fromProcCgroup() -> Host? {
+            guard let text = try? FS.readString("/proc/self/cgroup") else { return nil }
+            var host = Host()
+            for line in text.split(separator: "\n") {
+                // "hierarchy-id:controller,list:path"; cgroup2 is "0::path".
+                let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3 else { return nil }
+                if fields[1].isEmpty { continue }
+                let names = fields[1].split(separator: ",")
+                let dirName = names.count == 1 && names[0].hasPrefix("name=") ? String(names[0].dropFirst(5)) : String(fields[1])
+                let dir = "/sys/fs/cgroup/\(dirName)"
+                guard isMount(dir, magic: cgroupV1Magic) else { return nil }
+                for name in names where !name.hasPrefix("name=") || name == "name=systemd" { host.v1[String(name)] = dir }
+            }
+            for dir in host.v1.isEmpty ? ["/sys/fs/cgroup"] : ["/sys/fs/cgroup/unified"] where isMount(dir, magic: cgroupV2Magic) {
+                host.unified = dir
+            }
+            // A cgroup2 mount elsewhere (or none at all) is the scan's business.
+            guard host.unified != nil else { return nil }
+            host.readUnifiedControllers()
+            return host
+        }
+
+        static let cgroupV1Magic = 0x0027_e0eb
+        static let cgroupV2Magic = 0x6367_7270
+
+        private static func isMount(_ dir: String, magic: Int) -> Bool {
+            swk_statfs_type(dir) == magic
+        }
+
+        private mutating func readUnifiedControllers() {
+            if let unified, let list = try? FS.readString("\(unified)/cgroup.controllers") {
+                unifiedControllers = Set(list.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+            }
+        }
+
+        static func fromMountinfo() -> Host {
             var host = Host()
             guard let text = try? FS.readString("/proc/self/mountinfo") else { return host }
             // Fields: id parent major:minor root mountpoint options [optional…] - fstype source superopts
@@ -52,14 +100,27 @@ enum Cgroups {
                     if !opt.contains("=") || opt == "name=systemd" { host.v1[String(opt)] = mountPoint }
                 }
             }
-            if let unified = host.unified, let list = try? FS.readString("\(unified)/cgroup.controllers") {
-                host.unifiedControllers = Set(list.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-            }
+            host.readUnifiedControllers()
             return host
         }
 
-        private static func unescape(_ s: String) -> String {
-            s.contains("\\") ? s.replacing("\\040", with: " ") : s
+        /// mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
+        static func unescape(_ s: String) -> String {
+            let bytes = Array(s.utf8)
+            guard bytes.contains(0x5c) else { return s }
+            var out: [UInt8] = []
+            var i = 0
+            while i < bytes.count {
+                let digits = i + 3 < bytes.count ? bytes[(i + 1)...(i + 3)] : []
+                if bytes[i] == 0x5c, digits.count == 3, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
+                    out.append(digits.reduce(0) { $0 &* 8 &+ ($1 - 0x30) })
+                    i += 4
+                } else {
+                    out.append(bytes[i])
+                    i += 1
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -176,8 +237,15 @@ enum Cgroups {
         return []
     }
 
+    /// Strips ASCII whitespace (kernel files end in "\n"). On UTF-8 bytes: the generic
+    /// Character/reversed() version instantiates metadata at run time (a conformance scan each).
     static func trim(_ s: String) -> String {
-        String(s.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        let u = s.utf8
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0a || b == 0x09 || b == 0x0d }
+        var start = u.startIndex, end = u.endIndex
+        while start < end, space(u[start]) { start = u.index(after: start) }
+        while end > start, space(u[u.index(before: end)]) { end = u.index(before: end) }
+        return String(s[start..<end])
     }
 
     static func write(_ path: String, _ value: String) throws(SwkError) {

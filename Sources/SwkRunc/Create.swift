@@ -45,7 +45,7 @@ enum CreateCommand {
         let dir = try ctx.dir(id)
         if dir.exists { throw SwkError(.alreadyExists, "container \(id) already exists") }
         let (spec, rawConfig) = try Config.load(bundle: options.bundle)
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         let plan = try Plan.make(spec: spec, id: id, bundle: options.bundle, host: host)
         if plan.launch.process.terminal && options.consoleSocket == nil {
             throw SwkError(.invalidArgument, "config.json: process.terminal is true but no --console-socket was given")
@@ -88,6 +88,11 @@ enum CreateCommand {
             if let rules = resources?.devices, !rules.isEmpty { resources?.devices = rules + Cgroups.defaultDevices }
             let createdCgroups = try Cgroups.create(plan.cgroup, resources: resources)
             undo.append { try? Cgroups.removeDirectories(createdCgroups) }
+            let chrootOnly = plan.launch.rootfs?.chrootOnly == true
+            let mountsBefore = chrootOnly ? Mounts.mountCount(at: plan.rootfs) : 0
+            undo.append {
+                if chrootOnly && Mounts.mountCount(at: plan.rootfs) > mountsBefore { Mounts.detachRootfs(plan.rootfs) }
+            }
             let pid = try Launcher.start(launch) { pid throws(SwkError) in
                 try Cgroups.add(plan.cgroup, pid: pid)
                 try UserNamespace.writeMappings(pid: pid, spec: spec)

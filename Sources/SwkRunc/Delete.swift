@@ -22,9 +22,9 @@ enum DeleteCommand {
         return 0
     }
 
-    static func delete(_ dir: StateDir, force: Bool, log: RuncLog) throws(SwkError) {
-        let record = try dir.load()
-        let host = Cgroups.Host.detect()
+    static func delete(_ dir: StateDir, force: Bool, log: RuncLog, known: ContainerRecord? = nil) throws(SwkError) {
+        let record = if let known { known } else { try dir.load() }
+        let host = Cgroups.Host.current
         let cgroup = record.cgroup(host)
         let status = record.status(in: dir, host: host)
         if status == .running || status == .paused {
@@ -45,6 +45,7 @@ enum DeleteCommand {
             for pid in Cgroups.pids(cgroup) { kill(pid, SIGKILL) }
         }
         try Cgroups.destroy(cgroup)
+        if !Mounts.hasOwnMountNamespace(record.config) { Mounts.detachRootfs(record.rootfs) }
         try FS.removeTree(dir.path)
         // The container is gone whatever a poststop hook says: the spec makes its failure a warning.
         do {

@@ -19,7 +19,7 @@ enum ExecCommand {
         let id = try requirePositional(a, ["container id"], command: "exec")[0]
         let dir = try ctx.dir(id)
         let record = try dir.load()
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         let status = record.status(in: dir, host: host)
         guard status == .running || status == .created || (status == .paused && a.has("ignore-paused")) else {
             throw SwkError(.failedPrecondition, "cannot exec in container \(id): it is \(status.rawValue)")
@@ -97,7 +97,7 @@ enum PsCommand {
         let id = try requirePositional(a, ["container id"], command: "ps")[0]
         let dir = try ctx.dir(id)
         let record = try dir.load()
-        let pids = Cgroups.pids(record.cgroup(Cgroups.Host.detect())).sorted()
+        let pids = Cgroups.pids(record.cgroup(Cgroups.Host.current)).sorted()
         if a.value("format") == "json" {
             emit("[" + pids.map(String.init).joined(separator: ",") + "]\n")
             return 0

@@ -29,7 +29,7 @@ enum KillCommand {
         let sig = try signal(a.positional.count > 1 ? a.positional[1] : "TERM")
         let dir = try ctx.dir(id)
         let record = try dir.load()
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         let status = record.status(in: dir, host: host)
         if a.has("all") {
             let cgroup = record.cgroup(host)

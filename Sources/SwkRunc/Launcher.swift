@@ -15,6 +15,9 @@ struct RootfsPlan {
     var masked: [String]
     var readonlyPaths: [String]
     var sysctl: [(path: String, value: String)]
+    /// No mount namespace (created or joined): set up in the runtime's and chroot; `delete`
+    /// detaches the rootfs bind again (`Mounts.detachRootfs`).
+    var chrootOnly = false
 }
 
 /// One container process to start: the init of `create`/`run`, or an `exec` process.
@@ -137,6 +140,7 @@ enum Launcher {
         s.njoins = Int32(joins.count)
         if let r = l.rootfs {
             s.setup_rootfs = 1
+            s.chroot_only = r.chrootOnly ? 1 : 0
             s.rootfs = arena.string(r.rootfs)
             s.root_propagation = r.rootPropagation
             s.rootfs_propagation = r.rootfsPropagation

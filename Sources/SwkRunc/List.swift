@@ -9,7 +9,7 @@ enum ListCommand {
     static func run(_ args: ArraySlice<String>, _ ctx: Context) throws(SwkError) -> Int32 {
         let a = try Arguments.parse(args, shape)
         let ids = FS.isDirectory(ctx.root) ? try FS.list(ctx.root).sorted() : []
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         var states: [State] = []
         for id in ids {
             let dir = StateDir(root: ctx.root, id: id)

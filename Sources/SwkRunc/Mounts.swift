@@ -71,7 +71,9 @@ enum Mounts {
         while let part = pending.popLast() {
             if part == "." { continue }
             if part == ".." { _ = resolved.popLast(); continue }
-            let candidate = root + "/" + (resolved + [part]).joined(separator: "/")
+            var candidate = join(root, resolved)
+            candidate += "/"
+            candidate.append(contentsOf: part)
             var st = stat()
             if lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK, links < 40 {
                 links += 1
@@ -86,7 +88,25 @@ enum Mounts {
             }
             resolved.append(part)
         }
-        return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
+        return join(root, resolved)
+    }
+
+    /// `root/a/b`.
+    static func join(_ root: String, _ parts: [Substring]) -> String {
+        parts.isEmpty ? root : root + "/" + join(parts, separator: "/")
+    }
+
+    /// A loop rather than `joined(separator:)`, whose unspecialized generic code costs a runtime
+    /// conformance scan at every start.
+    static func join(_ parts: [Substring], separator: String) -> String {
+        var out = ""
+        var first = true
+        for part in parts {
+            if !first { out += separator }
+            out.append(contentsOf: part)  // the Substring overload: `+=` would take the generic path
+            first = false
+        }
+        return out
     }
 
     static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
@@ -114,7 +134,7 @@ enum Mounts {
                 out += cgroupMounts(target: target, options: opts, cgroup: cgroup)
             } else {
                 out.append(Planned(source: m.source ?? type, target: target, fstype: type,
-                                   data: opts.data.isEmpty ? nil : opts.data.joined(separator: ","),
+                                   data: opts.data.isEmpty ? nil : join(opts.data.map { $0[...] }, separator: ","),
                                    flags: opts.flags, propagation: opts.propagation))
             }
         }
@@ -187,5 +207,33 @@ enum Mounts {
         ]
         if FS.exists("/proc/kcore") { links.append(("/proc/kcore", "/dev/core")) }
         return (nodes, links.map { (target: $0.0, path: secureJoin(root: rootfs, $0.1)) })
+    }
+}
+
+/// A container without a mount namespace of its own has its rootfs bind (and everything mounted
+/// under it) in the runtime's namespace: the runtime removes it again.
+extension Mounts {
+    /// How many mounts are stacked at `path` here (/proc/self/mountinfo, path canonicalized).
+    static func mountCount(at path: String) -> Int {
+        guard let resolved = realpath(path, nil) else { return 0 }
+        let target = String(cString: resolved)
+        free(resolved)
+        guard let text = try? FS.readString("/proc/self/mountinfo") else { return 0 }
+        var count = 0
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 5)
+            if fields.count > 4, Cgroups.Host.unescape(String(fields[4])) == target { count += 1 }
+        }
+        return count
+    }
+
+    /// Detaches the top mount at `rootfs` with everything under it (lazily: the init may still
+    /// be exiting).
+    static func detachRootfs(_ rootfs: String) {
+        umount2(rootfs, Int32(MNT_DETACH))
+    }
+
+    static func hasOwnMountNamespace(_ spec: Spec) -> Bool {
+        spec.linux?.namespaces?.contains { $0.type == "mount" } ?? false
     }
 }

@@ -8,7 +8,7 @@ enum PauseCommand {
         let id = try requirePositional(a, ["container id"], command: verb)[0]
         let dir = try ctx.dir(id)
         let record = try dir.load()
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         let status = record.status(in: dir, host: host)
         let expected: Status = frozen ? .running : .paused
         guard status == expected else {

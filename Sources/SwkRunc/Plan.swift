@@ -20,9 +20,9 @@ struct Plan {
         }
         let linux = spec.linux ?? Linux()
         let ns = try Namespaces.plan(linux.namespaces ?? [])
-        guard ns.creates("mount") else {
-            throw SwkError(.invalidArgument, "config.json: linux.namespaces: a new mount namespace is required")
-        }
+        // A mount namespace joined by path gets the rootfs set up inside it (runtime-tools'
+        // linux_ns_path). None at all means the runtime's own (the spec's inheritance, runc and
+        // crun): mounts are made there, the init chroots, and delete detaches them again.
         if ns.creates("user") {
             guard !(linux.uidMappings ?? []).isEmpty, !(linux.gidMappings ?? []).isEmpty else {
                 throw SwkError(.invalidArgument, "config.json: linux.uidMappings/gidMappings: required with a new user namespace")
@@ -75,6 +75,7 @@ struct Plan {
         for (i, path) in (rootfsPlan.masked + rootfsPlan.readonlyPaths).enumerated() where !path.hasPrefix("/") {
             throw SwkError(.invalidArgument, "config.json: linux.maskedPaths/readonlyPaths[\(i)]: \(path) is not absolute")
         }
+        rootfsPlan.chrootOnly = !ns.joinsOrCreates("mount")
         launch.rootfs = rootfsPlan
         launch.createContainerHooks = spec.hooks?.createContainer ?? []
         launch.startContainerHooks = spec.hooks?.startContainer ?? []

@@ -17,18 +17,18 @@ enum RunCommand {
         let record = try CreateCommand.create(id: id, options: options, ctx)
         let dir = try ctx.dir(id)
         if !detach && record.config.process?.terminal == true && options.consoleSocket == nil {
-            try? DeleteCommand.delete(dir, force: true, log: ctx.log)
+            try? DeleteCommand.delete(dir, force: true, log: ctx.log, known: record)
             throw SwkError(.invalidArgument, "run: a terminal without --console-socket is not supported; use --detach with --console-socket")
         }
         do {
-            try StartCommand.start(id: id, ctx)
+            try StartCommand.start(id: id, ctx, known: record)
         } catch {
-            try? DeleteCommand.delete(dir, force: true, log: ctx.log)
+            try? DeleteCommand.delete(dir, force: true, log: ctx.log, known: record)
             throw error
         }
         if detach { return 0 }
         let status = try forwardSignalsUntilExit(record.pid)
-        if !a.has("keep") { try DeleteCommand.delete(dir, force: true, log: ctx.log) }
+        if !a.has("keep") { try DeleteCommand.delete(dir, force: true, log: ctx.log, known: record) }
         return Spawn.exitCode(fromWaitStatus: status)
     }
 

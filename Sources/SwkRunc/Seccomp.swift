@@ -62,13 +62,19 @@ enum Seccomp {
                 args.append(scmp_arg_cmp(arg: UInt32(arg.index), op: scmp_compare(rawValue: op),
                                          datum_a: arg.value, datum_b: arg.valueTwo ?? 0))
             }
+            // libseccomp refuses two comparisons of one argument in a rule (EINVAL); such a rule
+            // means "any of them" (runc and crun add one rule per comparison), so split it.
+            let indexes = args.map(\.arg)
+            let groups = Set(indexes).count == indexes.count ? [args] : args.map { [$0] }
             for name in rule.names {
                 let nr = seccomp_syscall_resolve_name(name)
                 if nr == __NR_SCMP_ERROR { continue }  // unknown on this kernel/arch: runc skips it too
-                let rc = args.withUnsafeBufferPointer {
-                    seccomp_rule_add_array(ctx, act, nr, UInt32($0.count), $0.baseAddress)
+                for group in groups {
+                    let rc = group.withUnsafeBufferPointer {
+                        seccomp_rule_add_array(ctx, act, nr, UInt32($0.count), $0.baseAddress)
+                    }
+                    guard rc == 0 else { throw .errno("config.json: \(field): seccomp rule for \(name)", -rc) }
                 }
-                guard rc == 0 else { throw .errno("config.json: \(field): seccomp rule for \(name)", -rc) }
             }
         }
         var flags: UInt32 = 0

@@ -13,10 +13,11 @@ enum StartCommand {
         return 0
     }
 
-    static func start(id: String, _ ctx: Context) throws(SwkError) {
+    /// `known`: the record `run` has just created, instead of reading state.json back.
+    static func start(id: String, _ ctx: Context, known: ContainerRecord? = nil) throws(SwkError) {
         let dir = try ctx.dir(id)
-        let record = try dir.load()
-        let status = record.status(in: dir, host: Cgroups.Host.detect())
+        let record = if let known { known } else { try dir.load() }
+        let status = record.status(in: dir, host: Cgroups.Host.current)
         switch status {
         case .created: break
         case .stopped: throw SwkError(.failedPrecondition, "cannot start container \(id): it has stopped")
@@ -58,7 +59,7 @@ enum StateCommand {
         let id = try requirePositional(a, ["container id"], command: "state")[0]
         let dir = try ctx.dir(id)
         let record = try dir.load()
-        let state = record.ociState(record.status(in: dir, host: Cgroups.Host.detect()))
+        let state = record.ociState(record.status(in: dir, host: Cgroups.Host.current))
         emit(StateJSON.render(state) + "\n")
         return 0
     }

@@ -29,7 +29,7 @@ enum UpdateCommand {
         if let v = a.value("cpuset-cpus") { r.cpu = r.cpu ?? LinuxCPU(); r.cpu?.cpus = v }
         if let v = a.value("cpuset-mems") { r.cpu = r.cpu ?? LinuxCPU(); r.cpu?.mems = v }
         if let v = try int("pids-limit") { r.pids = LinuxPids(limit: v) }
-        let host = Cgroups.Host.detect()
+        let host = Cgroups.Host.current
         guard record.status(in: dir, host: host) != .stopped else {
             throw SwkError(.failedPrecondition, "cannot update container \(id): it has stopped")
         }

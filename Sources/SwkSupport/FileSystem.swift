@@ -16,17 +16,27 @@ public enum FS {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .errno("open \(path)") }
         defer { close(fd) }
+        // A regular file is read at its size (+1 to see EOF in the same call); /proc and /sys
+        // files report 0 or 4096 and are read in pages. No zero-filled 64 KiB scratch buffer:
+        // the executor reads a handful of small files per call and its peak RSS counts.
+        var st = stat()
+        let size = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) + 1 : 4096
         var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .errno("read \(path)")
+        out.reserveCapacity(size)
+        var failure: Int32 = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(size, 65536)) { buf in
+            while true {
+                let n = read(fd, buf.baseAddress, buf.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n]))
             }
-            if n == 0 { break }
-            out.append(contentsOf: buf[0..<n])
         }
+        guard failure == 0 else { throw .errno("read \(path)", failure) }
         return out
     }
 

@@ -55,6 +55,79 @@ struct NamespaceAndHookTests {
         #expect(try FS.readString("\(g.dir)/hook.pidns") == ours)
     }
 
+    /// A mount namespace made elsewhere (`unshare --mount`, as runtime-tools' linux_ns_path does)
+    /// is joined and the rootfs set up inside it.
+    @Test func joinsAMountNamespaceByPath() throws {
+        let f = try Fixture("joinmnt")
+        defer { f.cleanup() }
+        let holder = try Spawn.start(["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sleep", "1000"])
+        defer {
+            kill(holder, SIGKILL)
+            _ = try? Spawn.wait(holder)
+        }
+        let own = Namespaces.inode(pid: "self", "mnt")
+        var holderNS: UInt64?
+        for _ in 0..<2000 where holderNS == nil || holderNS == own {
+            holderNS = Namespaces.inode(pid: String(holder), "mnt")
+            var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+            nanosleep(&ts, nil)
+        }
+        let target = try #require(holderNS)
+        #expect(target != own)
+        let namespaces = (f.spec.linux?.namespaces ?? []).map {
+            $0.type == "mount" ? LinuxNamespace(type: "mount", path: "/proc/\(holder)/ns/mnt") : $0
+        }
+        f.spec.linux?.namespaces = namespaces
+        f.spec.process?.args = ["sh", "-c", "readlink /proc/self/ns/mnt"]
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(out.stdout == "mnt:[\(target)]\n")
+    }
+
+    /// rootfsPropagation "shared" makes "/" shared before pivot_root, which refuses a new root
+    /// whose parent mount is shared (runtime-tools' linux_rootfs_propagation).
+    @Test(arguments: ["shared", "slave", "private"])
+    func rootfsPropagation(_ mode: String) throws {
+        let f = try Fixture("prop-\(mode)")
+        defer { f.cleanup() }
+        f.spec.linux?.rootfsPropagation = mode
+        // The root mount's line without its first four fields: options, optional tags, "-", …
+        f.script("while read id parent dev root mp rest; do [ \"$mp\" = / ] && echo \"$rest\"; done < /proc/self/mountinfo; true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        let tags = out.stdout.split(separator: " ").dropFirst().prefix { $0 != "-" }
+        #expect(!out.stdout.isEmpty)
+        // slave and private both keep the container's mounts from reaching the host.
+        #expect(tags.contains { $0.hasPrefix("shared:") } == (mode == "shared"), "\(out.stdout)")
+    }
+
+    /// No mount namespace in the config: the runtime's is inherited (runtime-tools'
+    /// linux_ns_itype). The rootfs is set up there and chrooted into, "/" keeps its propagation,
+    /// and delete leaves no mount behind.
+    @Test func withoutAMountNamespaceTheRootfsIsChrootedAndCleanedUp() throws {
+        let f = try Fixture("nomntns")
+        defer { f.cleanup() }
+        let namespaces = (f.spec.linux?.namespaces ?? []).filter { $0.type != "mount" }
+        f.spec.linux?.namespaces = namespaces
+        f.script("readlink /proc/self/ns/mnt; ls /bin/busybox")
+        try f.writeConfig()
+        func rootLine() -> Substring? {
+            ((try? FS.readString("/proc/self/mountinfo")) ?? "").split(separator: "\n").first {
+                $0.split(separator: " ").dropFirst(4).first == "/"
+            }.map { $0.split(separator: " ", maxSplits: 4).last ?? "" }
+        }
+        let rootBefore = rootLine()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        let ours = try Spawn.run(["/bin/readlink", "/proc/self/ns/mnt"]).stdout
+        #expect(out.stdout == ours + "/bin/busybox\n")
+        #expect(rootLine() == rootBefore)
+        let mountinfo = try FS.readString("/proc/self/mountinfo")
+        #expect(!mountinfo.contains(f.bundle), "left mounted: \(mountinfo.split(separator: "\n").filter { $0.contains(f.bundle) })")
+    }
+
     @Test func hooksGetTheStateOnStdin() throws {
         let f = try Fixture("hooks")
         defer { f.cleanup() }

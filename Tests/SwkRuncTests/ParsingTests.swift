@@ -9,6 +9,24 @@ struct ParsingTests {
         #expect(try KillCommand.signal(text) == number)
     }
 
+    /// The fast cgroup discovery (/proc/self/cgroup + statfs) must find exactly what the full
+    /// mountinfo scan finds; hosts with an unusual layout use the scan (nil here).
+    @Test func cgroupDiscoveryMatchesTheMountinfoScan() throws {
+        guard let fast = Cgroups.Host.fromProcCgroup() else {
+            print("skipped: cgroups are not mounted in the usual /sys/fs/cgroup layout here")
+            return
+        }
+        let scanned = Cgroups.Host.fromMountinfo()
+        #expect(fast == scanned)
+        #expect(!fast.allDirectories.isEmpty)
+    }
+
+    @Test func mountinfoEscapesAreDecoded() {
+        #expect(Cgroups.Host.unescape("/sys/fs/cgroup/with\\040space\\011tab\\134") == "/sys/fs/cgroup/with space\ttab\\")
+        #expect(Cgroups.Host.unescape("/plain") == "/plain")
+        #expect(Cgroups.Host.unescape("/odd\\04") == "/odd\\04")
+    }
+
     @Test func unknownSignalIsAnError() {
         #expect(throws: SwkError.self) { try KillCommand.signal("NOPE") }
     }

@@ -69,6 +69,7 @@ struct swk_container_spec {
     const struct swk_join *joins; int njoins;  // setns in the child, in array order
 
     int setup_rootfs;         // 0 for exec: no mounts, no pivot_root
+    int chroot_only;          // no mount namespace: mount in the runtime's, chroot, "/" untouched
     const char *rootfs;
     unsigned long root_propagation;  // for "/" before the rootfs bind; 0 = MS_SLAVE|MS_REC
     unsigned long rootfs_propagation; // applied to the new "/" after pivot_root, or 0
