@@ -26,7 +26,9 @@ struct RegistryConfigFileTests {
         #expect(config.auth(for: "https://token.example")?.identitytoken == "abc")
         #expect(config.endpoints(for: "mirror.local:5000") == ["http://mirror.local:5000"])
         #expect(config.endpoints(for: "registry.example") == ["https://registry.example"])
-        #expect(warnings == ["/etc/swkube/registries.yaml: configs[registry.example].tls: custom CA, client certificates and insecure_skip_verify are not supported yet; the system CAs verify registry.example"])
+        #expect(config.tls(for: "https://registry.example/v2/") == .init(caFile: "/etc/ssl/ca.pem"))
+        #expect(config.tls(for: "http://mirror.local:5000") == nil)
+        #expect(warnings.isEmpty)
     }
 
     @Test func errorsNameFileLineAndField() {
