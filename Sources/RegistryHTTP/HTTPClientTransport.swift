@@ -12,8 +12,8 @@ import SwkSupport
 /// shut down before it is released). The response body is handed to `chunk` buffer by buffer as
 /// NIO reads it; the next read waits until `chunk` returns (AsyncHTTPClient's body sequence has
 /// backpressure), so a blob streams to disk and is never held in memory. HTTP/1.1 only: the
-/// client's parallel layer downloads then get a connection (and TCP window) each, as containerd's
-/// do. Redirects are followed (blobs often live on storage URLs; AsyncHTTPClient drops
+/// client's parallel layer downloads then get a connection (and TCP window) each rather than
+/// sharing one HTTP/2 connection's flow-control window. Redirects are followed (blobs often live on storage URLs; AsyncHTTPClient drops
 /// `Authorization` when the origin changes). A connection that cannot be made, is reset, closed
 /// mid-body or silent for `idleTimeout` is `.unavailable`, which the client retries; a TLS
 /// verification failure is `.failedPrecondition`, as retrying cannot help.
