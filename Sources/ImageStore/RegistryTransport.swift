@@ -138,11 +138,7 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
         configs?[Self.host(of: endpoint)]?.auth
     }
 
-    /// The TLS settings for a URL's host (`host:port`), as the transport applies them per request.
-    public func tls(for url: String) -> TLS? {
-        configs?[Self.host(of: url)]?.tls
-    }
-
+    /// `host:port` of a URL: the key of `configs` (for auth here, for TLS in the transport).
     public static func host(of url: String) -> String {
         let rest = url.split(separator: "://", maxSplits: 1).last.map(String.init) ?? url
         return String(rest.prefix { $0 != "/" })

@@ -26,8 +26,8 @@ struct RegistryConfigFileTests {
         #expect(config.auth(for: "https://token.example")?.identitytoken == "abc")
         #expect(config.endpoints(for: "mirror.local:5000") == ["http://mirror.local:5000"])
         #expect(config.endpoints(for: "registry.example") == ["https://registry.example"])
-        #expect(config.tls(for: "https://registry.example/v2/") == .init(caFile: "/etc/ssl/ca.pem"))
-        #expect(config.tls(for: "http://mirror.local:5000") == nil)
+        #expect(config.configs?[RegistryConfig.host(of: "https://registry.example/v2/")]?.tls == .init(caFile: "/etc/ssl/ca.pem"))
+        #expect(config.configs?[RegistryConfig.host(of: "http://mirror.local:5000")]?.tls == nil)
         #expect(warnings.isEmpty)
     }
 
