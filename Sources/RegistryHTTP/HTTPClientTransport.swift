@@ -13,10 +13,11 @@ import SwkSupport
 /// NIO reads it; the next read waits until `chunk` returns (AsyncHTTPClient's body sequence has
 /// backpressure), so a blob streams to disk and is never held in memory. HTTP/1.1 only: the
 /// client's parallel layer downloads then get a connection (and TCP window) each rather than
-/// sharing one HTTP/2 connection's flow-control window. Redirects are followed (blobs often live on storage URLs; AsyncHTTPClient drops
-/// `Authorization` when the origin changes). A connection that cannot be made, is reset, closed
-/// mid-body or silent for `idleTimeout` is `.unavailable`, which the client retries; a TLS
-/// verification failure is `.failedPrecondition`, as retrying cannot help.
+/// sharing one HTTP/2 connection's flow-control window. Redirects are followed (blobs often live
+/// on storage URLs; AsyncHTTPClient drops `Authorization` when the origin changes). A connection
+/// that cannot be made, is reset, closed mid-body or silent for `idleTimeout` is `.unavailable`,
+/// which the client retries; a TLS verification failure is `.failedPrecondition`, as retrying
+/// cannot help.
 public final class HTTPClientTransport: RegistryTransport {
     private let client: HTTPClient
     /// TLS per registry host (`host:port`) from the registries file; other https hosts get
@@ -110,13 +111,15 @@ public final class HTTPClientTransport: RegistryTransport {
         default: return nil
         }
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "tls: the certificate of \(host) is not signed by a trusted CA (set configs[\(host)].tls.ca_file in the registries file)"
+            return "tls: the certificate of \(host) is not signed by a trusted CA"
+                + " (set configs[\(host)].tls.ca_file in the registries file)"
         }
         if text.contains("failedToValidateHostname") {
             return "tls: the certificate of \(host) is not valid for that name"
         }
         if let alert = alert(in: text), ["certificate required", "bad certificate", "handshake failure"].contains(alert) {
-            return "tls: \(host) refused the connection (alert \(alert)): it wants a client certificate it trusts (configs[\(host)].tls.cert_file and key_file)"
+            return "tls: \(host) refused the connection (alert \(alert)): it wants a client certificate it trusts"
+                + " (configs[\(host)].tls.cert_file and key_file)"
         }
         return nil
     }

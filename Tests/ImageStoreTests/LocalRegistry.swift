@@ -49,7 +49,8 @@ final class LocalRegistry {
             extra += "auth: {htpasswd: {realm: swkube-test, path: \(dir)/htpasswd}}\n"
         }
         if let token {
-            extra += "auth: {token: {realm: \"\(token.realm)\", service: \(token.service), issuer: \(token.issuer), rootcertbundle: \(token.rootCertBundle)}}\n"
+            extra += "auth: {token: {realm: \"\(token.realm)\", service: \(token.service), issuer: \(token.issuer),"
+                + " rootcertbundle: \(token.rootCertBundle)}}\n"
         }
         var http = ""
         if let tls {
@@ -133,7 +134,11 @@ final class LocalRegistry {
     /// waits between retries.
     func pull(_ reference: String, into store: ImageStore, user: String? = nil, password: String? = nil,
               tls: RegistryConfig.TLS? = nil, progress: (@Sendable (RegistryClient.Progress) -> Void)? = nil) async throws -> ImageRecord {
-        let config = config(user: user, password: password, tls: tls)
+        try await Self.pull(reference, into: store, config: config(user: user, password: password, tls: tls), progress: progress)
+    }
+
+    static func pull(_ reference: String, into store: ImageStore, config: RegistryConfig,
+                     progress: (@Sendable (RegistryClient.Progress) -> Void)? = nil) async throws -> ImageRecord {
         let transport = try HTTPClientTransport(config: config, configFile: "registries.yaml", idleTimeout: .seconds(10))
         var client = RegistryClient(transport: transport, config: config, backoff: { _ in })
         client.progress = progress

@@ -4,6 +4,7 @@ import OCI
 import SwkSupport
 import Testing
 
+/// Pulls from Debian's docker-registry over plain HTTP: formats, whiteouts, basic auth, redirects.
 @Suite(.enabled(if: LocalRegistry.isAvailable, "needs docker-registry and skopeo"))
 struct RealRegistryTests {
     @Test func pullsOCIAndSchema2ByTagAndDigest() async throws {
@@ -71,5 +72,24 @@ struct RealRegistryTests {
         #expect(try store.list().isEmpty)
         let image = try await registry.pull(ref, into: store, user: "swkube", password: "s3cret")
         #expect(image.names == [ref])
+    }
+
+    /// Every request to the registry's name is answered with 307 to another origin (the real
+    /// registry), as registries do to send blobs to storage: the transport follows.
+    @Test(.enabled(if: FixtureServer.isAvailable, "needs python3")) func followsRedirects() async throws {
+        let dir = try makeTempDir("registry-redirect")
+        defer { cleanup(dir) }
+        let registry = try await LocalRegistry(dir: "\(dir)/registry")
+        defer { registry.stop() }
+        try registry.push(try buildDemo(in: dir), "swkube/demo:1.0")
+        let redirector = try await FixtureServer(script: "redirect-server.py", dir: "\(dir)/redirect",
+                                                 arguments: ["--target", "http://\(registry.host)"])
+        defer { redirector.stop() }
+        let host = "127.0.0.1:\(redirector.port)"
+        let store = try ImageStore(root: "\(dir)/store")
+        let image = try await LocalRegistry.pull("\(host)/swkube/demo:1.0", into: store,
+                                                 config: RegistryConfig(configs: [host: .init(insecure: true)]))
+        #expect(image.names == ["\(host)/swkube/demo:1.0"])
+        #expect(image.config.cmd == ["sh"])
     }
 }
