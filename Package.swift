@@ -38,6 +38,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Registry HTTP (streaming, TLS with per-registry CAs and client certificates): only
+        // swkube-pull links it.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // MARK: executables (thin: parse, wire, run)
@@ -53,11 +58,12 @@ let package = Package(
             name: "swkubectl",
             dependencies: ["KubeCtl", "SwkSupport"],
             linkerSettings: staticStdlib),
-        // `swkubectl pull`: swkubectl's commands plus the registry transport (FoundationNetworking),
+        // `swkubectl pull`: swkubectl's commands plus the registry transport (AsyncHTTPClient, NIO),
         // a binary of its own so that every other swkubectl command starts without it.
         .executableTarget(
             name: "swkube-pull",
-            dependencies: ["KubeCtl", "RegistryHTTP", "SwkSupport"]),
+            dependencies: ["KubeCtl", "RegistryHTTP", "SwkSupport"],
+            linkerSettings: staticStdlib),
         // swkubectl's commands and output formatting, as a library so golden tests can run them.
         .target(name: "KubeCtl", dependencies: [
             "StateStore", "ImageStore", "KubeAPI", "SwkYAML", "SwkSupport", "CSwkSys",
@@ -96,9 +102,16 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "SwkYAML", "CSwkSys", "CArchive", "CCrypto"]),
-        // Registry HTTP over FoundationNetworking (libcurl): swkubelet and swkubectl (for `pull`)
-        // link it; the KubeCtl library does not (its transport is injected).
-        .target(name: "RegistryHTTP", dependencies: ["ImageStore", "SwkSupport"]),
+        // Registry HTTP over AsyncHTTPClient: only swkube-pull links it (swkubectl execs it for
+        // `pull`, the daemon runs it for pulls); the KubeCtl library gets its transport injected.
+        .target(name: "RegistryHTTP", dependencies: [
+            "ImageStore", "SwkSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
 
         // MARK: layer 4, the executor
         .target(name: "SwkRunc", dependencies: ["OCI", "SwkSupport", "CSwkSys", "CSeccomp"],
@@ -122,7 +135,7 @@ let package = Package(
         .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore", "SwkSupport"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "SwkSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "ImageStore", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 BASE=${BASE:-/var/tmp}
 swift build -c release --product swkubectl >/dev/null
+swift build -c release --product swkube-pull >/dev/null   # `swkubectl pull` execs it
 SWK=$(pwd)/.build/release/swkubectl
 WORK=$(mktemp -d "$BASE/swkbench-pull-XXXXXX")
 REG_PID= CTRD_PID=

@@ -46,4 +46,7 @@ public protocol ImageService: Sendable {
     /// Returns the image reference (id) of the pulled image.
     func pullImage(_ image: ImageSpec, _ sandboxConfig: PodSandboxConfig?) async throws -> String
     func removeImage(_ image: ImageSpec) async throws
+    /// Space and inodes the images take on their filesystem (kubelet's image GC and eviction
+    /// signals read it).
+    func imageFsInfo() async throws -> ImageFsInfoResponse
 }

@@ -346,6 +346,34 @@ public struct Image: Sendable, Equatable, Hashable, Codable {
     public init(id: String) { self.id = id }
 }
 
+/// CRI `FilesystemIdentifier`.
+public struct FilesystemIdentifier: Sendable, Equatable, Hashable, Codable {
+    public var mountpoint: String
+    public init(mountpoint: String) { self.mountpoint = mountpoint }
+}
+
+/// CRI `FilesystemUsage`; the `UInt64Value` wrappers of api.proto are optionals.
+public struct FilesystemUsage: Sendable, Equatable, Hashable, Codable {
+    /// When the numbers were taken, Unix nanoseconds.
+    public var timestamp: Int64
+    public var fsId: FilesystemIdentifier
+    public var usedBytes: UInt64?
+    public var inodesUsed: UInt64?
+    public init(timestamp: Int64, fsId: FilesystemIdentifier, usedBytes: UInt64?, inodesUsed: UInt64?) {
+        self.timestamp = timestamp; self.fsId = fsId; self.usedBytes = usedBytes; self.inodesUsed = inodesUsed
+    }
+}
+
+/// CRI `ImageFsInfoResponse`: `containerFilesystems` is set only where the containers' writable
+/// layers live on a filesystem of their own (containerd's split image filesystem).
+public struct ImageFsInfoResponse: Sendable, Equatable, Hashable, Codable {
+    public var imageFilesystems: [FilesystemUsage]
+    public var containerFilesystems: [FilesystemUsage] = []
+    public init(imageFilesystems: [FilesystemUsage], containerFilesystems: [FilesystemUsage] = []) {
+        self.imageFilesystems = imageFilesystems; self.containerFilesystems = containerFilesystems
+    }
+}
+
 public struct VersionResponse: Sendable, Equatable, Hashable, Codable {
     public var version: String = "0.1.0"
     public var runtimeName: String

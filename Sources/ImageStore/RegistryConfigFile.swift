@@ -8,8 +8,8 @@ extension RegistryConfig {
     /// Reads a registries file in k3s's format (plus `configs.<host>.insecure` for plain HTTP).
     /// A missing file at the default path is "no configuration"; a missing file named by the user
     /// is an error. Errors name the file, line, column and field. Keys swkube does not know (k3s's
-    /// `rewrite`, say) are returned as warnings, and so are TLS settings the HTTP layer cannot
-    /// honour yet — they fail closed: without the CA or the skip, verification still happens.
+    /// `rewrite`, say) are returned as warnings. The TLS files are read by the transport, which
+    /// names this file and the field when one cannot be used.
     public static func load(file: String) throws(SwkError) -> (config: RegistryConfig, warnings: [String]) {
         guard FS.exists(file) else {
             if file == defaultPath { return (RegistryConfig(), []) }
@@ -28,13 +28,10 @@ extension RegistryConfig {
         } catch {
             throw SwkError(.invalidArgument, "\(file):\(error)")
         }
-        var warnings = report.unknownFields.map { "\(file):\($0.mark): \($0.path): unknown field, ignored" }
+        let warnings = report.unknownFields.map { "\(file):\($0.mark): \($0.path): unknown field, ignored" }
         for (host, config) in (report.value.configs ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let auth = config.auth?.auth, config.auth?.username == nil, config.auth?.basicCredentials == nil {
                 throw SwkError(.invalidArgument, "\(file): configs[\(host)].auth.auth: \"\(auth.prefix(8))…\" is not base64 of username:password")
-            }
-            if let tls = config.tls, tls != TLS() {
-                warnings.append("\(file): configs[\(host)].tls: custom CA, client certificates and insecure_skip_verify are not supported yet; the system CAs verify \(host)")
             }
         }
         return (report.value, warnings)

@@ -27,14 +27,21 @@ public struct RegistryResponse: Sendable, Equatable {
 }
 
 /// The HTTP layer under the registry client: one request, the response head, then the body in
-/// chunks as they arrive (a blob is never held in memory). TLS, plain HTTP for `http://` URLs,
-/// redirects (registries send blobs to storage URLs) and timeouts are the transport's job; a
-/// connection failure or a reset mid-body is thrown as `.unavailable` so the client retries.
-/// The daemon supplies the real one; tests use an in-memory registry.
+/// chunks as they arrive (a blob is never held in memory). TLS (per registry, from the
+/// registries file), plain HTTP for `http://` URLs, redirects (registries send blobs to storage
+/// URLs) and timeouts are the transport's job; a connection failure or a reset mid-body is thrown
+/// as `.unavailable` so the client retries. `swkube-pull` supplies the real one
+/// (`HTTPClientTransport`); tests use an in-memory registry.
 public protocol RegistryTransport: Sendable {
     func send(_ request: RegistryRequest,
               head: (RegistryResponse) throws(SwkError) -> Void,
               chunk: (UnsafeRawBufferPointer) throws(SwkError) -> Void) async throws(SwkError)
+    /// Closes connections; the transport is not used afterwards.
+    func shutdown() async
+}
+
+extension RegistryTransport {
+    public func shutdown() async {}
 }
 
 /// Registry settings in the shape of k3s's `/etc/swkube/registries.yaml`:
@@ -75,6 +82,13 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
         public var certFile: String?
         public var keyFile: String?
         public var insecureSkipVerify: Bool?
+
+        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, insecureSkipVerify: Bool? = nil) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.insecureSkipVerify = insecureSkipVerify
+        }
 
         enum CodingKeys: String, CodingKey {
             case caFile = "ca_file", certFile = "cert_file", keyFile = "key_file"
@@ -124,7 +138,8 @@ public struct RegistryConfig: Sendable, Equatable, Codable {
         configs?[Self.host(of: endpoint)]?.auth
     }
 
-    static func host(of url: String) -> String {
+    /// `host:port` of a URL: the key of `configs` (for auth here, for TLS in the transport).
+    public static func host(of url: String) -> String {
         let rest = url.split(separator: "://", maxSplits: 1).last.map(String.init) ?? url
         return String(rest.prefix { $0 != "/" })
     }

@@ -28,9 +28,10 @@ public struct Context: Sendable {
     public var cgroupRoot = "/sys/fs/cgroup"
     /// The directory of the swkubectl binary (the default OCI runtime sits beside it).
     public var binDir = "/usr/local/bin"
-    /// The HTTP layer `pull` talks to registries through; set by the executable (the library does
-    /// not link the networking stack), nil makes `pull` fail with a message.
-    public var registryTransport: (any RegistryTransport)?
+    /// Makes the HTTP layer one `pull` talks to registries through, from the registries file
+    /// (TLS per registry) and its path (for messages); `pull` shuts it down when done. Set by the
+    /// executable (the library does not link the networking stack); nil makes `pull` fail.
+    public var makeRegistryTransport: (@Sendable (RegistryConfig, String) throws(SwkError) -> any RegistryTransport)?
 
     public init(now: Int64, hostname: String, utcOffset: @escaping @Sendable (Int64) -> Int,
                 isProcessAlive: @escaping @Sendable (Int32) -> Bool,

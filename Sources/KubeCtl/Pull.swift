@@ -37,7 +37,7 @@ struct PullCommand: KubeCtlCommand {
 
     /// The pull itself; tests call it directly.
     func pull(_ ctx: Context) async throws(SwkError) -> Output {
-        guard let transport = ctx.registryTransport else {
+        guard let makeTransport = ctx.makeRegistryTransport else {
             throw SwkError(.failedPrecondition, "pull \(reference): this build of swkubectl has no registry transport")
         }
         let name = try ImageReference.normalize(reference)
@@ -46,9 +46,13 @@ struct PullCommand: KubeCtlCommand {
         let store = try ImageStore(root: global.rootDir)
         let before = try store.resolve(name)?.manifestDigest
         let display = PullProgress(tty: isatty(ctx.stdoutFD) == 1, emit: ctx.emit, clock: ctx.clock)
+        let transport = try makeTransport(config, registryConfig)
         var client = RegistryClient(transport: transport, config: config)
         client.progress = { display.update($0) }
-        let record = try await client.pull(name, into: store)
+        let pulled: Result<ImageRecord, SwkError>
+        do throws(SwkError) { pulled = .success(try await client.pull(name, into: store)) } catch { pulled = .failure(error) }
+        await transport.shutdown()
+        let record = try pulled.get()
         display.finish()
         _ = try store.lowerDirs(for: record)
         out.stdout = record.manifestDigest == before

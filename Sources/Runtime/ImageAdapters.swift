@@ -13,10 +13,14 @@ public protocol ImagePuller: Sendable {
 public struct LocalImageService: ImageService {
     let store: ImageStore
     let puller: (any ImagePuller)?
+    /// Unix nanoseconds, for ImageFsInfo's timestamp.
+    let clock: @Sendable () -> Int64
 
-    public init(store: ImageStore, puller: (any ImagePuller)? = nil) {
+    public init(store: ImageStore, puller: (any ImagePuller)? = nil,
+                clock: @escaping @Sendable () -> Int64 = { Proc.realtimeNanoseconds() }) {
         self.store = store
         self.puller = puller
+        self.clock = clock
     }
 
     public func listImages() async throws -> [CRI.Image] {
@@ -44,6 +48,16 @@ public struct LocalImageService: ImageService {
 
     public func removeImage(_ image: ImageSpec) async throws {
         try store.remove(image.image)
+    }
+
+    /// The image store's blobs and snapshots (each hardlinked inode once), as of now; the
+    /// mountpoint is the store's root, as containerd reports its snapshotter's directory.
+    public func imageFsInfo() async throws -> ImageFsInfoResponse {
+        let usage = try store.usage()
+        return ImageFsInfoResponse(imageFilesystems: [
+            FilesystemUsage(timestamp: clock(), fsId: FilesystemIdentifier(mountpoint: usage.mountpoint),
+                            usedBytes: UInt64(max(0, usage.usedBytes)), inodesUsed: UInt64(max(0, usage.inodesUsed))),
+        ])
     }
 
     static func criImage(_ record: ImageRecord) -> CRI.Image {

@@ -141,8 +141,8 @@ extension NodeFacts {
 typealias NodeFacts = EnvironmentBuilder.NodeFacts
 
 /// Pulls by running `swkube-pull` (swkubectl's pull with the registry transport linked in) against
-/// the node's image store: the transport's FoundationNetworking and libcurl stay out of the
-/// daemon's memory (they took its idle RSS from 21 to 32 MB). Its error line is the registry's.
+/// the node's image store: the transport's NIO and BoringSSL stay out of the daemon's memory (a
+/// linked-in transport took its idle RSS from 21 to 32 MB). Its error line is the registry's.
 struct HelperPuller: ImagePuller {
     let helper: String
     let rootDir: String

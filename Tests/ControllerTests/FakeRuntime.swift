@@ -189,6 +189,7 @@ actor FakeRuntime: RuntimeService, ImageService {
     }
 
     func removeImage(_ image: ImageSpec) async throws {}
+    func imageFsInfo() async throws -> ImageFsInfoResponse { ImageFsInfoResponse(imageFilesystems: []) }
 
     // MARK: test controls
 

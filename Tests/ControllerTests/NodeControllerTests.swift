@@ -235,7 +235,7 @@ struct NodeControllerTests {
         await runtime.setExitCode("ready-check", 1)
         await controller.apply(desired(Self.probed("ready", readiness: true)))
         await controller.waitIdle()
-        #expect(try await eventually { await runtime.execCount >= 1 })
+        #expect(await eventually { await runtime.execCount >= 1 })
         #expect(try await eventually { try record("ready")?.containers.first.map { !$0.ready && $0.state == .running } ?? false })
         #expect(try record("ready")?.phase == "Running")
 

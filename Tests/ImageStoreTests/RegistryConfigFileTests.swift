@@ -26,7 +26,9 @@ struct RegistryConfigFileTests {
         #expect(config.auth(for: "https://token.example")?.identitytoken == "abc")
         #expect(config.endpoints(for: "mirror.local:5000") == ["http://mirror.local:5000"])
         #expect(config.endpoints(for: "registry.example") == ["https://registry.example"])
-        #expect(warnings == ["/etc/swkube/registries.yaml: configs[registry.example].tls: custom CA, client certificates and insecure_skip_verify are not supported yet; the system CAs verify registry.example"])
+        #expect(config.configs?[RegistryConfig.host(of: "https://registry.example/v2/")]?.tls == .init(caFile: "/etc/ssl/ca.pem"))
+        #expect(config.configs?[RegistryConfig.host(of: "http://mirror.local:5000")]?.tls == nil)
+        #expect(warnings.isEmpty)
     }
 
     @Test func errorsNameFileLineAndField() {

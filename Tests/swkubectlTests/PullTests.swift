@@ -32,7 +32,7 @@ import Testing
         let root = try tempRoot()
         defer { try? FS.removeTree(root) }
         var ctx = fixedContext()
-        ctx.registryTransport = UnknownTag()
+        ctx.makeRegistryTransport = { _, _ in UnknownTag() }
         let out = Swkubectl.execute(["pull", "--root-dir", root, "--registry-config", "\(root)/none.yaml", "registry.local/app:nope"], ctx)
         #expect(out.exitCode == 1 && out.stderr.contains("registries file \(root)/none.yaml does not exist"), "\(out)")
         try FS.writeAtomic("\(root)/registries.yaml", "configs: {registry.local: {insecure: true}}\n")

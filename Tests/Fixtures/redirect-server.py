@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Answers every GET with 307 to the same path under --target (another origin), for swkube's
+tests of redirects (registries send blobs to storage URLs). 127.0.0.1 only; the port (chosen
+by the kernel) is written to --port-file once the server listens."""
+import argparse
+import os
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    target = ""
+
+    def log_message(self, format, *values):
+        pass
+
+    def do_GET(self):
+        self.send_response(307)
+        self.send_header("Location", self.target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--port-file", required=True)
+    args = parser.parse_args()
+    Handler.target = args.target
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(args.port_file + ".tmp", args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
