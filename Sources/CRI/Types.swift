@@ -44,6 +44,8 @@ public struct PortMapping: Sendable, Equatable, Hashable, Codable {
 public struct LinuxPodSandboxConfig: Sendable, Equatable, Hashable, Codable {
     public var cgroupParent: String = ""
     public var namespaceOptions: NamespaceOption = .init()
+    /// The pod's share of the node: what the pod cgroup (`cgroupParent`) is limited to.
+    public var resources: LinuxContainerResources?
     public init() {}
 }
 

@@ -33,6 +33,7 @@ public struct RuntimeConfigBuilder: Sendable {
         config.annotations = meta.annotations
         config.annotations[SwkubeAnnotations.sandboxHash] = SandboxHash.of(pod)
         config.linux.cgroupParent = "/swkube/\(meta.uid)"
+        config.linux.resources = PodResources.linux(for: pod)
         config.linux.namespaceOptions.network = pod.spec.hostNetwork ? .node : .pod
         config.linux.namespaceOptions.ipc = pod.spec.hostIPC ? .node : .pod
         config.linux.namespaceOptions.pid = pod.spec.hostPID ? .node : .container

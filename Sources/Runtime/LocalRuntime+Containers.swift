@@ -15,6 +15,10 @@ extension LocalRuntime {
         guard let stopSignal = ProcessSpec.signal(image.stopSignal) else {
             throw SwkError(.invalidArgument, "\(what): image \(container.image.image) has unknown StopSignal \"\(image.stopSignal)\"")
         }
+        // The pod cgroup follows the pod's containers (kubelet updates it at every sync).
+        if let resources = sandboxConfig.linux.resources {
+            try? PodCgroup.apply(Self.podCgroup(sandbox), resources, bestEffort: true)
+        }
         let id = try RuntimeIDs.make()
         let dir = layout.containerDir(id), layer = layout.layerDir(id)
         do {

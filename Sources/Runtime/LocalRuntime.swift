@@ -99,6 +99,9 @@ public actor LocalRuntime: RuntimeService {
                     throw SwkError.errno("pin namespaces of sandbox \(id) (pod \(sandbox.metadata.namespace)/\(sandbox.metadata.name))")
                 }
             }
+            if let resources = sandbox.linux.resources {
+                try PodCgroup.apply(Self.podCgroup(sandbox, id: id), resources)
+            }
             var ip = ""
             if let net = namespaces["network"] {
                 guard swk_netns_loopback_up(net) == 0 else { throw SwkError.errno("bring lo up in sandbox \(id)") }
@@ -116,6 +119,7 @@ public actor LocalRuntime: RuntimeService {
         } catch {
             if let net = namespaces["network"] { try? await tearDownNetwork(id, sandbox, netns: net) }
             releaseNamespaces(dir)
+            PodCgroup.remove(Self.podCgroup(sandbox, id: id))
             try? FS.removeTree(dir)
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
         }
@@ -143,7 +147,7 @@ public actor LocalRuntime: RuntimeService {
             try await removeContainer(c.id)
         }
         try FS.removeTree(layout.sandboxDir(podSandboxId))
-        Mounts.removePodCgroups(Self.podCgroup(record))
+        PodCgroup.remove(Self.podCgroup(record))
         sandboxes[podSandboxId] = nil
         hostInterfaces[podSandboxId] = nil
         // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
@@ -189,16 +193,24 @@ public actor LocalRuntime: RuntimeService {
     /// The pod's parent cgroup: the sandbox's `cgroupParent` if set, else `/swkube/<pod uid>` (the
     /// sandbox id when the uid is unusable as a path element).
     static func podCgroup(_ r: SandboxRecord) -> String {
-        let parent = r.config.linux.cgroupParent
+        podCgroup(r.config, id: r.id)
+    }
+
+    static func podCgroup(_ config: PodSandboxConfig, id: String) -> String {
+        let parent = config.linux.cgroupParent
         if !parent.isEmpty { return parent.hasPrefix("/") ? parent : "/\(parent)" }
-        return "/swkube/\(podKey(r))"
+        return "/swkube/\(podKey(config, id: id))"
+    }
+
+    static func podKey(_ r: SandboxRecord) -> String {
+        podKey(r.config, id: r.id)
     }
 
     /// The pod uid, or the sandbox id when the uid is unusable as a path element.
-    static func podKey(_ r: SandboxRecord) -> String {
-        let uid = r.config.metadata.uid
+    static func podKey(_ config: PodSandboxConfig, id: String) -> String {
+        let uid = config.metadata.uid
         let usable = !uid.isEmpty && !uid.contains("/") && uid != "." && uid != ".."
-        return usable ? uid : r.id
+        return usable ? uid : id
     }
 
     /// resolv.conf from CRI's DNSConfig, as containerd writes it.

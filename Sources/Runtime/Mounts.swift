@@ -25,14 +25,6 @@ enum Mounts {
         }
     }
 
-    /// Removes the pod's parent cgroup (`/swkube/<pod>`) in every hierarchy once it is empty.
-    static func removePodCgroups(_ relative: String) {
-        let root = "/sys/fs/cgroup"
-        var candidates = ["\(root)\(relative)"]
-        for name in (try? FS.list(root)) ?? [] { candidates.append("\(root)/\(name)\(relative)") }
-        for dir in candidates where FS.isDirectory(dir) { rmdir(dir) }
-    }
-
     /// Checks that a bind source can propagate as `propagation` asks, as containerd's CRI does
     /// (ensureShared / ensureSharedOrSlave): mounts can only reach the container if the host mount
     /// holding `path` is shared (or a slave, for HostToContainer).

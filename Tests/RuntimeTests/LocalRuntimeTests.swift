@@ -314,4 +314,40 @@ struct LocalRuntimeTests {
             #expect(try FS.readString("\(h.base)/run/sandboxes/\(plain)/resolv.conf") == ((try? FS.readString("/etc/resolv.conf")) ?? ""))
         }
     }
+
+    @Test func thePodCgroupGetsThePodsLimitsAndGoesWithTheSandbox() async throws {
+        try await Harness.with { h in
+            var sc = h.sandboxConfig()
+            sc.linux.cgroupParent = "/swkube/limits-\(h.podUID)"
+            var limits = LinuxContainerResources()
+            limits.cpuShares = 256
+            limits.cpuPeriod = 100_000
+            limits.cpuQuota = 50_000
+            limits.memoryLimitInBytes = 48 << 20
+            sc.linux.resources = limits
+            let sandbox = try await h.runtime.runPodSandbox(sc)
+            let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
+            try await h.runtime.startContainer(id)
+            let v2 = FS.exists("/sys/fs/cgroup/cgroup.controllers")
+            func read(_ v1Controller: String, _ file: String) -> String {
+                let dir = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/\(v1Controller)"
+                return ((try? FS.readString("\(dir)/swkube/limits-\(h.podUID)/\(file)")) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+            }
+            if v2 {
+                #expect(read("", "memory.max") == String(48 << 20))
+                #expect(read("", "cpu.max") == "50000 100000")
+                #expect(read("", "cpu.weight") == String(PodCgroup.weight(shares: 256)))
+            } else {
+                #expect(read("memory", "memory.limit_in_bytes") == String(48 << 20))
+                #expect(read("cpu", "cpu.shares") == "256")
+                #expect(read("cpu", "cpu.cfs_quota_us") == "50000")
+            }
+            // The container runs under it.
+            let pid = try await h.runtime.containerStatus(id).pid
+            #expect(try FS.readString("/proc/\(pid)/cgroup").contains("/swkube/limits-\(h.podUID)/\(id)"))
+            try await h.runtime.removePodSandbox(sandbox)
+            #expect(!FS.exists("/sys/fs/cgroup/memory/swkube/limits-\(h.podUID)"))
+            #expect(!FS.exists("/sys/fs/cgroup/cpu/swkube/limits-\(h.podUID)"))
+        }
+    }
 }
