@@ -16,9 +16,7 @@ struct ControllerFixture {
 
     init() throws {
         runtime = FakeRuntime(clock: clock)
-        var template = Array("/tmp/swkube-ctl-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        dir = String(cString: made)
+        dir = try makeTempDir("ctl")
         store = try StateStore(path: "\(dir)/state.db")
         controller = try Self.makeController(runtime: runtime, clock: clock, dir: dir)
     }
@@ -31,4 +29,11 @@ struct ControllerFixture {
     }
 
     static let node = EnvironmentBuilder.NodeFacts(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)
+}
+
+/// A new directory `/tmp/swkube-<label>-XXXXXX`, for one test to remove.
+func makeTempDir(_ label: String) throws -> String {
+    var template = Array("/tmp/swkube-\(label)-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+    return String(cString: made)
 }

@@ -24,9 +24,7 @@ struct ManifestSourceTests {
     let settled: Int64
 
     init() throws {
-        var template = Array("/tmp/swkube-src-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        dir = String(cString: made)
+        dir = try makeTempDir("src")
         // "now" well after every file's mtime, so failures count as settled.
         settled = SystemClock().now() + 60 * nanosPerSecond
     }

@@ -123,9 +123,7 @@ struct VolumeMountsTests {
     }
 
     @Test func theManifestSourceHandsEachPodTheObjectsItsVolumesName() async throws {
-        var template = Array("/tmp/swkube-vol-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let dir = String(cString: made)
+        let dir = try makeTempDir("vol")
         defer { try? FS.removeTree(dir) }
         try FS.writeAtomic("\(dir)/pod.yaml", """
             apiVersion: v1
@@ -152,9 +150,7 @@ struct VolumeMountsTests {
     }
 
     @Test func envReferencesAlsoHandThePodItsObjects() async throws {
-        var template = Array("/tmp/swkube-env-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let dir = String(cString: made)
+        let dir = try makeTempDir("env")
         defer { try? FS.removeTree(dir) }
         try FS.writeAtomic("\(dir)/pod.yaml", """
             apiVersion: v1

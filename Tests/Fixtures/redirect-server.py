@@ -3,8 +3,9 @@
 tests of redirects (registries send blobs to storage URLs). 127.0.0.1 only; the port (chosen
 by the kernel) is written to --port-file once the server listens."""
 import argparse
-import os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fixture_serve import serve
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -26,11 +27,7 @@ def main():
     parser.add_argument("--port-file", required=True)
     args = parser.parse_args()
     Handler.target = args.target
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
+    serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ import os
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from fixture_serve import serve
 
 
 def b64url(data: bytes) -> str:
@@ -86,12 +88,7 @@ def main():
     for name in ("--port-file", "--key", "--cert", "--issuer", "--credentials", "--log"):
         parser.add_argument(name, required=True)
     Handler.args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    tmp = Handler.args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(tmp, Handler.args.port_file)
-    server.serve_forever()
+    serve(Handler, Handler.args.port_file)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 more (a registry or link that hangs mid-blob), for swkube's idle-timeout tests. 127.0.0.1
 only; the port (chosen by the kernel) is written to --port-file once the server listens."""
 import argparse
-import os
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fixture_serve import serve
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -25,12 +26,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port-file", required=True)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
+    serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":
