@@ -122,19 +122,23 @@ struct VolumeMountsTests {
         }
     }
 
-    @Test func theManifestSourceHandsEachPodTheObjectsItsVolumesName() async throws {
-        let dir = try makeTempDir("vol")
+    /// Scans a directory holding pod `web` with `spec` (YAML lines under `spec:`) and `objects`,
+    /// and returns what the manifest source hands the pod.
+    func scannedObjects(spec: String, objects: String) async throws -> PodConfigObjects {
+        let dir = try makeTempDir("objects")
         defer { try? FS.removeTree(dir) }
-        try FS.writeAtomic("\(dir)/pod.yaml", """
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: web}
-            spec:
+        try FS.writeAtomic("\(dir)/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n\(spec)")
+        try FS.writeAtomic("\(dir)/objects.yaml", objects)
+        let scan = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
+        return try #require(scan.state.pods.values.first).objects
+    }
+
+    @Test func theManifestSourceHandsEachPodTheObjectsItsVolumesName() async throws {
+        let objects = try await scannedObjects(spec: """
               containers: [{name: c, image: busybox, volumeMounts: [{name: cfg, mountPath: /cfg}]}]
               volumes: [{name: cfg, configMap: {name: app}}, {name: s, secret: {secretName: creds}}]
 
-            """)
-        try FS.writeAtomic("\(dir)/objects.yaml", Self.objects + """
+            """, objects: Self.objects + """
             ---
             apiVersion: v1
             kind: ConfigMap
@@ -142,21 +146,13 @@ struct VolumeMountsTests {
             data: {x: y}
 
             """)
-        let scan = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
-        let pod = try #require(scan.state.pods.values.first)
-        #expect(pod.objects.configMaps.keys.sorted() == ["app"])
-        #expect(pod.objects.configMaps["app"]?.data["a.conf"] == "alpha")
-        #expect(pod.objects.secrets["creds"]?.data["token"] == Array("s3cret".utf8))
+        #expect(objects.configMaps.keys.sorted() == ["app"])
+        #expect(objects.configMaps["app"]?.data["a.conf"] == "alpha")
+        #expect(objects.secrets["creds"]?.data["token"] == Array("s3cret".utf8))
     }
 
     @Test func envReferencesAlsoHandThePodItsObjects() async throws {
-        let dir = try makeTempDir("env")
-        defer { try? FS.removeTree(dir) }
-        try FS.writeAtomic("\(dir)/pod.yaml", """
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: web}
-            spec:
+        let objects = try await scannedObjects(spec: """
               initContainers:
                 - {name: i, image: busybox, envFrom: [{secretRef: {name: creds}}]}
               containers:
@@ -164,11 +160,8 @@ struct VolumeMountsTests {
                   image: busybox
                   env: [{name: A, valueFrom: {configMapKeyRef: {name: app, key: a.conf}}}]
 
-            """)
-        try FS.writeAtomic("\(dir)/objects.yaml", Self.objects)
-        let scan = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
-        let pod = try #require(scan.state.pods.values.first)
-        #expect(pod.objects.configMaps.keys.sorted() == ["app"])
-        #expect(pod.objects.secrets.keys.sorted() == ["creds"])
+            """, objects: Self.objects)
+        #expect(objects.configMaps.keys.sorted() == ["app"])
+        #expect(objects.secrets.keys.sorted() == ["creds"])
     }
 }
