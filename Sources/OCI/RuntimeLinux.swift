@@ -191,6 +191,11 @@ public struct LinuxThrottleDevice: Codable, Sendable, Equatable {
 public struct LinuxHugepageLimit: Codable, Sendable, Equatable {
     public var pageSize: String
     public var limit: UInt64
+
+    public init(pageSize: String, limit: UInt64) {
+        self.pageSize = pageSize
+        self.limit = limit
+    }
 }
 
 /// net_cls class id and net_prio priorities (cgroup v1 only).

@@ -13,8 +13,11 @@ extension Cgroups {
             try write("\(dir)/pids.max", p.limit > 0 ? String(p.limit) : "max")
         }
         if let io = r.blockIO { try applyBlockIO(c, io) }
-        for limit in r.hugepageLimits ?? [] {
-            guard let (dir, v2) = c.directory(for: "hugetlb") else { break }
+        for (i, limit) in (r.hugepageLimits ?? []).enumerated() {
+            // Refused, not dropped, without the controller (as runc and crun do).
+            guard let (dir, v2) = c.directory(for: "hugetlb") else {
+                throw SwkError(.failedPrecondition, "linux.resources.hugepageLimits[\(i)]: no hugetlb cgroup controller on this host")
+            }
             try write("\(dir)/hugetlb.\(limit.pageSize).\(v2 ? "max" : "limit_in_bytes")", String(limit.limit))
         }
         if let n = r.network { try applyNetwork(c, n) }
