@@ -81,6 +81,7 @@ public struct LinuxResources: Codable, Sendable, Equatable {
     public var pids: LinuxPids?
     public var blockIO: LinuxBlockIO?
     public var hugepageLimits: [LinuxHugepageLimit]?
+    public var network: LinuxNetwork?
     public var unified: [String: String]?
 
     public init(memory: LinuxMemory? = nil, cpu: LinuxCPU? = nil, pids: LinuxPids? = nil) {
@@ -190,6 +191,32 @@ public struct LinuxThrottleDevice: Codable, Sendable, Equatable {
 public struct LinuxHugepageLimit: Codable, Sendable, Equatable {
     public var pageSize: String
     public var limit: UInt64
+
+    public init(pageSize: String, limit: UInt64) {
+        self.pageSize = pageSize
+        self.limit = limit
+    }
+}
+
+/// net_cls class id and net_prio priorities (cgroup v1 only).
+public struct LinuxNetwork: Codable, Sendable, Equatable {
+    public var classID: UInt32?
+    public var priorities: [LinuxInterfacePriority]?
+
+    public init(classID: UInt32? = nil, priorities: [LinuxInterfacePriority]? = nil) {
+        self.classID = classID
+        self.priorities = priorities
+    }
+}
+
+public struct LinuxInterfacePriority: Codable, Sendable, Equatable {
+    public var name: String
+    public var priority: UInt32
+
+    public init(name: String, priority: UInt32) {
+        self.name = name
+        self.priority = priority
+    }
 }
 
 public struct LinuxSeccomp: Codable, Sendable, Equatable {

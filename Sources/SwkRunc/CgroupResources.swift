@@ -13,15 +13,36 @@ extension Cgroups {
             try write("\(dir)/pids.max", p.limit > 0 ? String(p.limit) : "max")
         }
         if let io = r.blockIO { try applyBlockIO(c, io) }
-        for limit in r.hugepageLimits ?? [] {
-            guard let (dir, v2) = c.directory(for: "hugetlb") else { break }
+        for (i, limit) in (r.hugepageLimits ?? []).enumerated() {
+            // Refused, not dropped, without the controller (as runc and crun do).
+            guard let (dir, v2) = c.directory(for: "hugetlb") else {
+                throw SwkError(.failedPrecondition, "linux.resources.hugepageLimits[\(i)]: no hugetlb cgroup controller on this host")
+            }
             try write("\(dir)/hugetlb.\(limit.pageSize).\(v2 ? "max" : "limit_in_bytes")", String(limit.limit))
         }
+        if let n = r.network { try applyNetwork(c, n) }
         for (key, value) in (r.unified ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let unified = c.host.unified, !key.contains("/") else {
                 throw SwkError(.invalidArgument, "linux.resources.unified.\(key): no cgroup2 file to write")
             }
             try write("\(unified)\(c.path)/\(key)", value)
+        }
+    }
+
+    /// net_cls and net_prio exist only as v1 controllers: without their hierarchy the settings
+    /// are refused (as runc and crun do), not dropped.
+    private static func applyNetwork(_ c: Container, _ n: LinuxNetwork) throws(SwkError) {
+        if let id = n.classID {
+            guard let (dir, v2) = c.directory(for: "net_cls"), !v2 else {
+                throw SwkError(.failedPrecondition, "linux.resources.network.classID: no net_cls cgroup hierarchy on this host")
+            }
+            try write("\(dir)/net_cls.classid", String(id))
+        }
+        for (i, p) in (n.priorities ?? []).enumerated() {
+            guard let (dir, v2) = c.directory(for: "net_prio"), !v2 else {
+                throw SwkError(.failedPrecondition, "linux.resources.network.priorities[\(i)]: no net_prio cgroup hierarchy on this host")
+            }
+            try write("\(dir)/net_prio.ifpriomap", "\(p.name) \(p.priority)")
         }
     }
 

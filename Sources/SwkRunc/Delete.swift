@@ -48,10 +48,8 @@ enum DeleteCommand {
         if !Mounts.hasOwnMountNamespace(record.config) { Mounts.detachRootfs(record.rootfs) }
         try FS.removeTree(dir.path)
         // The container is gone whatever a poststop hook says: the spec makes its failure a warning.
-        do {
-            try Hooks.run(record.config.hooks?.poststop, state: record.ociState(.stopped), name: "poststop")
-        } catch {
-            log.warning(error.message)
+        for failure in Hooks.runAll(record.config.hooks?.poststop, state: record.ociState(.stopped), name: "poststop") {
+            log.warning(failure.message)
         }
     }
 }

@@ -55,6 +55,11 @@ struct ProcessPlan {
             }
             rlimits.append(swk_rlimit_value(resource: Int32(number), soft: r.soft, hard: r.hard))
         }
+        // No AppArmor support: a confinement asked for must not be dropped silently (runc and
+        // crun refuse it as well on a host without AppArmor).
+        if let profile = p.apparmorProfile, !profile.isEmpty {
+            throw SwkError(.failedPrecondition, "\(field).apparmorProfile \(profile): AppArmor profiles are not supported")
+        }
         if let caps = p.capabilities { capabilities = try Capabilities.sets(caps, field: "\(field).capabilities") }
         noNewPrivileges = p.noNewPrivileges ?? false
         terminal = p.terminal ?? false

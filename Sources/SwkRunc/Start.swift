@@ -44,10 +44,8 @@ enum StartCommand {
         }
         unlink(dir.fifoPath)
         // The process runs already: a failing poststart hook is a warning (runtime-spec).
-        do {
-            try Hooks.run(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart")
-        } catch {
-            ctx.log.warning(error.message)
+        for failure in Hooks.runAll(record.config.hooks?.poststart, state: record.ociState(.running), name: "poststart") {
+            ctx.log.warning(failure.message)
         }
     }
 }

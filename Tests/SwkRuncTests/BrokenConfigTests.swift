@@ -1,4 +1,5 @@
 import Glibc
+import OCI
 import SwkSupport
 import Testing
 
@@ -44,6 +45,27 @@ struct BrokenConfigTests {
             f.spec.process?.args = ["nosuchprogram"]
             // Nested: the parent cgroup created for it must go too.
             f.spec.linux?.cgroupsPath = f.cgroupPath + "/inner"
+            try f.writeConfig()
+        }
+    }
+
+    /// runtime-tools' linux_process_apparmor_profile: a profile that cannot be applied is refused.
+    @Test func apparmorProfileIsRefused() throws {
+        try expectFailure("apparmor", mentioning: "process.apparmorProfile acme_secure_profile: AppArmor profiles are not supported") { f in
+            f.spec.process?.apparmorProfile = "acme_secure_profile"
+            try f.writeConfig()
+        }
+    }
+
+    /// runtime-tools' linux_cgroups_network: net_cls/net_prio are v1-only controllers; without
+    /// their hierarchy (this host) the settings are refused rather than dropped.
+    @Test(.enabled(if: !((try? FS.readString("/proc/self/cgroup")) ?? "").contains("net_cls"),
+                   "the host mounts a net_cls hierarchy"))
+    func networkClassWithoutItsHierarchyIsRefused() throws {
+        try expectFailure("netcls", mentioning: "linux.resources.network.classID: no net_cls cgroup hierarchy") { f in
+            var resources = f.spec.linux?.resources ?? LinuxResources()
+            resources.network = LinuxNetwork(classID: 255, priorities: [LinuxInterfacePriority(name: "lo", priority: 10)])
+            f.spec.linux?.resources = resources
             try f.writeConfig()
         }
     }

@@ -133,17 +133,22 @@ struct NamespaceAndHookTests {
         defer { f.cleanup() }
         var hooks = Hooks()
         hooks.prestart = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/prestart.json"])]
-        // A failing poststop hook is only a warning: the container is deleted all the same.
-        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"]),
-                          Hook(path: "/bin/sh", args: ["sh", "-c", "exit 3"])]
+        // A failing poststart or poststop hook is only a warning: the hooks after it still run
+        // and the container is deleted all the same (runtime-tools' poststart_fail, poststop_fail).
+        hooks.poststart = [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 4"]),
+                           Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststart.json"])]
+        hooks.poststop = [Hook(path: "/bin/sh", args: ["sh", "-c", "exit 3"]),
+                          Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(f.dir)/poststop.json"])]
         f.spec.hooks = hooks
         f.script("true")
         try f.writeConfig()
         let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(try FS.readString("\(f.dir)/prestart.json").contains("\"id\":\"\(f.id)\""))
+        #expect(try FS.readString("\(f.dir)/poststart.json").contains("\"status\":\"running\""))
         #expect(try FS.readString("\(f.dir)/poststop.json").contains("\"status\":\"stopped\""))
-        #expect(out.stderr.contains("warning: hooks.poststop[1]"), "\(out.stderr)")
+        #expect(out.stderr.contains("warning: hooks.poststart[0]"), "\(out.stderr)")
+        #expect(out.stderr.contains("warning: hooks.poststop[0]"), "\(out.stderr)")
         #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
     }
 
