@@ -160,6 +160,21 @@ static void run_hooks(const struct swk_container_spec *s, const struct swk_hook 
     }
 }
 
+// As runc's changeOnExec: "exec PROFILE" into the task's AppArmor exec attribute, so the kernel
+// confines the process from its execve on (the container's /proc is mounted by now).
+static void apply_apparmor(const struct swk_container_spec *s) {
+    int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(s, "open", "/proc/self/attr/apparmor/exec");
+    char buf[4096] = "exec ";
+    size_t len = 5, n = strlen(s->apparmor_profile);
+    if (len + n >= sizeof buf) fail(s, "apparmor profile too long", s->apparmor_profile);
+    memcpy(buf + len, s->apparmor_profile, n);
+    len += n;
+    if (write(fd, buf, len) != (ssize_t)len) fail(s, "apply apparmor profile", s->apparmor_profile);
+    close(fd);
+}
+
 static void setup_rootfs(const struct swk_container_spec *s, const char *state, size_t state_len) {
     unsigned long prop = s->root_propagation != 0 ? s->root_propagation : (MS_SLAVE | MS_REC);
     // Without a mount namespace of its own "/" is the host's: its propagation stays as it is.
@@ -370,6 +385,7 @@ static int child_main(void *arg) {
     if (s->personality >= 0 && personality((unsigned long)s->personality) < 0) fail(s, "personality", "linux.personality");
     int cwd_done = chdir(s->cwd) == 0;
     if (!cwd_done && errno != EACCES) fail(s, "chdir", s->cwd);
+    if (s->apparmor_profile != NULL) apply_apparmor(s);
     // Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it while we still have it
     // (runc does the same); the profile then also covers the remaining setup calls.
     if (!s->no_new_privs && load_seccomp(s) < 0) fail(s, "seccomp", "linux.seccomp");

@@ -172,6 +172,7 @@ enum Launcher {
         s.domainname = arena.optionalString(l.domainname)
         let p = l.process
         s.cwd = arena.string(p.cwd)
+        s.apparmor_profile = arena.optionalString(p.appArmorProfile)
         s.argv = arena.strings(p.argv)
         s.envp = arena.strings(p.env)
         s.path_env = arena.string(p.pathEnv)

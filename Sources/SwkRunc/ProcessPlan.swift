@@ -19,6 +19,7 @@ struct ProcessPlan {
     var consoleRows: UInt16 = 0
     var consoleCols: UInt16 = 0
     var oomScoreAdj: Int?
+    var appArmorProfile: String?
 
     struct swk_rlimit_value {
         var resource: Int32
@@ -55,10 +56,13 @@ struct ProcessPlan {
             }
             rlimits.append(swk_rlimit_value(resource: Int32(number), soft: r.soft, hard: r.hard))
         }
-        // No AppArmor support: a confinement asked for must not be dropped silently (runc and
-        // crun refuse it as well on a host without AppArmor).
+        // A confinement asked for is applied or refused, never dropped: on a host without
+        // AppArmor runc and crun refuse it too.
         if let profile = p.apparmorProfile, !profile.isEmpty {
-            throw SwkError(.failedPrecondition, "\(field).apparmorProfile \(profile): AppArmor profiles are not supported")
+            guard Self.appArmorEnabled() else {
+                throw SwkError(.failedPrecondition, "\(field).apparmorProfile \(profile): AppArmor is not enabled on this host")
+            }
+            appArmorProfile = profile
         }
         if let caps = p.capabilities { capabilities = try Capabilities.sets(caps, field: "\(field).capabilities") }
         noNewPrivileges = p.noNewPrivileges ?? false
@@ -68,6 +72,11 @@ struct ProcessPlan {
             consoleCols = UInt16(clamping: size.width)
         }
         oomScoreAdj = p.oomScoreAdj
+    }
+
+    /// Whether the kernel runs AppArmor (what runc's apparmor.IsEnabled reads).
+    static func appArmorEnabled(_ file: String = "/sys/module/apparmor/parameters/enabled") -> Bool {
+        ((try? FS.readString(file)) ?? "").hasPrefix("Y")
     }
 
     /// PATH from the process environment, used to find argv[0] as execvp would.

@@ -87,7 +87,7 @@ enum FeaturesCommand {
             "seccomp":{"enabled":true,"actions":[\(actions.map { "\"\($0)\"" }.joined(separator: ","))],\
             "operators":[\(Seccomp.operators.keys.sorted().map { "\"\($0)\"" }.joined(separator: ","))],\
             "archs":["SCMP_ARCH_X86","SCMP_ARCH_X86_64","SCMP_ARCH_X32","SCMP_ARCH_AARCH64","SCMP_ARCH_ARM"]},\
-            "apparmor":{"enabled":false},"selinux":{"enabled":false}},\
+            "apparmor":{"enabled":true},"selinux":{"enabled":false}},\
             "annotations":{"org.opencontainers.runc.checkpoint.enabled":"false"}}
 
             """

@@ -2,6 +2,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+@testable import SwkRunc
 
 /// Broken bundles fail `create` with exit 1, a message naming the field, and nothing left behind.
 @Suite(.enabled(if: Fixture.isRoot, "needs root for namespaces, mounts and cgroups"))
@@ -50,11 +51,22 @@ struct BrokenConfigTests {
     }
 
     /// runtime-tools' linux_process_apparmor_profile: a profile that cannot be applied is refused.
-    @Test func apparmorProfileIsRefused() throws {
-        try expectFailure("apparmor", mentioning: "process.apparmorProfile acme_secure_profile: AppArmor profiles are not supported") { f in
+    @Test(.enabled(if: !ProcessPlan.appArmorEnabled(), "the host runs AppArmor: the profile would be applied"))
+    func apparmorProfileIsRefusedWithoutAppArmor() throws {
+        try expectFailure("apparmor", mentioning: "process.apparmorProfile acme_secure_profile: AppArmor is not enabled on this host") { f in
             f.spec.process?.apparmorProfile = "acme_secure_profile"
             try f.writeConfig()
         }
+    }
+
+    @Test func appArmorCountsAsEnabledAsRuncReadsIt() throws {
+        let dir = try makeTempDirectory("apparmor")
+        defer { try? FS.removeTree(dir) }
+        try FS.writeAtomic("\(dir)/enabled", "Y\n")
+        #expect(ProcessPlan.appArmorEnabled("\(dir)/enabled"))
+        try FS.writeAtomic("\(dir)/enabled", "N\n")
+        #expect(!ProcessPlan.appArmorEnabled("\(dir)/enabled"))
+        #expect(!ProcessPlan.appArmorEnabled("\(dir)/missing"))
     }
 
     /// runtime-tools' linux_cgroups_network: net_cls/net_prio are v1-only controllers; without

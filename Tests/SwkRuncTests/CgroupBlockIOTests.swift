@@ -13,18 +13,8 @@ struct CgroupBlockIOTests {
         throttleReadIOPSDevice: [LinuxThrottleDevice(major: 8, minor: 0, rate: 300)],
         throttleWriteIOPSDevice: [LinuxThrottleDevice(major: 8, minor: 0, rate: 0)])
 
-    /// A temp directory standing for the container's cgroup, with empty control files.
-    private func fakeCgroup(_ files: [String]) throws -> String {
-        var template = Array("/tmp/swkrunc-blkio-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let dir = String(cString: made)
-        try FS.makeDirectories("\(dir)/c")
-        for file in files { try FS.writeAtomic("\(dir)/c/\(file)", "") }
-        return dir
-    }
-
     @Test func v2WritesOneIOMaxLinePerDevice() throws {
-        let dir = try fakeCgroup(["io.max", "io.weight"])
+        let dir = try fakeCgroup("blkio", ["io.max", "io.weight"])
         defer { try? FS.removeTree(dir) }
         let host = Cgroups.Host(v1: [:], unified: dir, unifiedControllers: ["io"])
         var io = Self.throttles
@@ -36,7 +26,7 @@ struct CgroupBlockIOTests {
 
     @Test func v1WritesEachThrottleFile() throws {
         let files = ["read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device"]
-        let dir = try fakeCgroup(files.map { "blkio.throttle.\($0)" })
+        let dir = try fakeCgroup("blkio", files.map { "blkio.throttle.\($0)" })
         defer { try? FS.removeTree(dir) }
         let host = Cgroups.Host(v1: ["blkio": dir])
         try Cgroups.applyBlockIO(Cgroups.Container(host: host, path: "/c"), Self.throttles)

@@ -42,9 +42,7 @@ struct CgroupDeviceFilterTests {
     }
 
     @Test func badAccessIsRefusedBeforeAnythingIsAttached() throws {
-        var template = Array("/tmp/swkrunc-devfilter-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let dir = String(cString: made)
+        let dir = try makeTempDirectory("devfilter")
         defer { try? FS.removeTree(dir) }
         let host = Cgroups.Host(v1: [:], unified: dir, unifiedControllers: [])
         var resources = LinuxResources()

@@ -7,20 +7,10 @@ import Testing
 /// `linux.resources.network` and `hugepageLimits` on a stand-in cgroup directory: the files
 /// written, and a refusal (not a silent drop) when the host lacks the controller.
 struct CgroupNetworkHugetlbTests {
-    /// A temp directory standing for the container's cgroup, with empty control files.
-    private func fakeCgroup(_ files: [String]) throws -> String {
-        var template = Array("/tmp/swkrunc-netcls-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        let dir = String(cString: made)
-        try FS.makeDirectories("\(dir)/c")
-        for file in files { try FS.writeAtomic("\(dir)/c/\(file)", "") }
-        return dir
-    }
-
     private static let network = LinuxNetwork(classID: 255, priorities: [LinuxInterfacePriority(name: "lo", priority: 10)])
 
     @Test func v1NetClsAndNetPrioAreWritten() throws {
-        let dir = try fakeCgroup(["net_cls.classid", "net_prio.ifpriomap"])
+        let dir = try fakeCgroup("netcls", ["net_cls.classid", "net_prio.ifpriomap"])
         defer { try? FS.removeTree(dir) }
         let host = Cgroups.Host(v1: ["net_cls": dir, "net_prio": dir])
         var r = LinuxResources()
@@ -31,7 +21,7 @@ struct CgroupNetworkHugetlbTests {
     }
 
     @Test func networkWithoutItsHierarchyIsRefused() throws {
-        let dir = try fakeCgroup([])
+        let dir = try fakeCgroup("netcls", [])
         defer { try? FS.removeTree(dir) }
         // cgroup2 has no net_cls: only v1 would do.
         let host = Cgroups.Host(v1: [:], unified: dir, unifiedControllers: ["memory", "pids"])
@@ -44,7 +34,7 @@ struct CgroupNetworkHugetlbTests {
     }
 
     @Test func hugetlbIsWrittenOnV2AndRefusedWithoutTheController() throws {
-        let dir = try fakeCgroup(["hugetlb.2MB.max"])
+        let dir = try fakeCgroup("netcls", ["hugetlb.2MB.max"])
         defer { try? FS.removeTree(dir) }
         var r = LinuxResources()
         r.hugepageLimits = [LinuxHugepageLimit(pageSize: "2MB", limit: 1 << 30)]

@@ -24,9 +24,7 @@ final class Fixture {
     }
 
     init(_ tag: String) throws {
-        var template = Array("/tmp/swkrunc-\(tag)-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        dir = String(cString: made)
+        dir = try makeTempDirectory(tag)
         chmod(dir, 0o755)  // a user-namespaced root (an unprivileged host uid) must reach the rootfs
         bundle = "\(dir)/bundle"
         root = "\(dir)/state"
@@ -103,4 +101,19 @@ final class Fixture {
         }
         rmdir(dir)
     }
+}
+
+/// A new directory `/tmp/swkrunc-<tag>-XXXXXX`, for one test to remove.
+func makeTempDirectory(_ tag: String = "test") throws -> String {
+    var template = Array("/tmp/swkrunc-\(tag)-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
+    return String(cString: made)
+}
+
+/// A temp directory standing for a container's cgroup: `<dir>/c` with empty control `files`.
+func fakeCgroup(_ tag: String, _ files: [String]) throws -> String {
+    let dir = try makeTempDirectory(tag)
+    try FS.makeDirectories("\(dir)/c")
+    for file in files { try FS.writeAtomic("\(dir)/c/\(file)", "") }
+    return dir
 }

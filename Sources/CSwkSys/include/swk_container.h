@@ -94,6 +94,7 @@ struct swk_container_spec {
     int set_caps;
     uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
     int no_new_privs;
+    const char *apparmor_profile;  // NULL = none; applied at execve (AppArmor's exec attr)
     const void *seccomp_filter; unsigned short seccomp_len; unsigned int seccomp_flags;
     int personality;          // -1 = leave
     const struct swk_hook *create_hooks; int ncreate_hooks;  // after mounts, before pivot_root
