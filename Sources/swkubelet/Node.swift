@@ -46,7 +46,7 @@ struct Node {
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore, puller: puller), status: status, clock: clock,
             builder: builder,
-            backoff: settings.backoff, logger: logger)
+            backoff: settings.backoff, housekeepingPeriod: settings.housekeepingInterval, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")
 
         let source = ManifestSource(directory: settings.podManifestPath)

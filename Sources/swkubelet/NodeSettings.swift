@@ -22,6 +22,8 @@ struct NodeSettings: Sendable {
     /// k3s-format registries file; a missing default file means no mirrors or credentials.
     var registryConfig = RegistryConfig.defaultPath
     var syncFrequency: Int64 = 10 * nanosPerSecond
+    /// kubelet's housekeeping interval: emptyDir sizeLimit checks and the cheap CNI check.
+    var housekeepingInterval: Int64 = 10 * nanosPerSecond
     var backoff = BackoffPolicy()
     /// kubelet's containerLogMaxSize / containerLogMaxFiles defaults.
     var containerLogMaxSize: Int64 = 10 << 20
@@ -72,6 +74,7 @@ struct NodeSettings: Sendable {
         case "cni-bin-dir": cniBinDir = value
         case "registry-config": registryConfig = FS.absolute(value)
         case "sync-frequency": syncFrequency = try parseDuration(value, key)
+        case "housekeeping-interval": housekeepingInterval = try parseDuration(value, key)
         case "backoff-initial": backoff.initial = try parseDuration(value, key)
         case "backoff-max": backoff.cap = try parseDuration(value, key)
         case "container-log-max-size":

@@ -27,6 +27,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Registries file in k3s's format: mirrors, credentials (default /etc/swkube/registries.yaml).")
     var registryConfig: String?
     @Option(help: "Full resync period of the manifest directory (e.g. 10s, 1m).") var syncFrequency: String?
+    @Option(help: "How often emptyDir usage is checked against sizeLimit and pod networks are checked (default 10s).")
+    var housekeepingInterval: String?
     @Option(help: "First CrashLoopBackOff delay (e.g. 10s).") var backoffInitial: String?
     @Option(help: "Longest CrashLoopBackOff delay (e.g. 5m).") var backoffMax: String?
     @Option(help: "Rotate a container log at this size (e.g. 10Mi; 0 never).") var containerLogMaxSize: String?
@@ -73,6 +75,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["cni-bin-dir"] = cniBinDir
         values["registry-config"] = registryConfig
         values["sync-frequency"] = syncFrequency
+        values["housekeeping-interval"] = housekeepingInterval
         values["backoff-initial"] = backoffInitial
         values["backoff-max"] = backoffMax
         values["container-log-max-size"] = containerLogMaxSize
