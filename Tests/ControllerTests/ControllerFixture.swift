@@ -37,3 +37,16 @@ func makeTempDir(_ label: String) throws -> String {
     guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
     return String(cString: made)
 }
+
+/// A test suite built on a `ControllerFixture`: its parts by their short names.
+protocol ControllerFixtureTest {
+    var fixture: ControllerFixture { get }
+}
+
+extension ControllerFixtureTest {
+    var clock: TestClock { fixture.clock }
+    var runtime: FakeRuntime { fixture.runtime }
+    var store: StateStore { fixture.store }
+    var controller: NodeController { fixture.controller }
+    var dir: String { fixture.dir }
+}

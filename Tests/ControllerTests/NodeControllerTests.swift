@@ -9,13 +9,8 @@ import Testing
 
 /// The controller against the recording fake runtime and a real state database: what it asks
 /// the runtime to do, and what it records, as containers start, crash and go away.
-struct NodeControllerTests {
+struct NodeControllerTests: ControllerFixtureTest {
     let fixture: ControllerFixture
-    var clock: TestClock { fixture.clock }
-    var runtime: FakeRuntime { fixture.runtime }
-    var store: StateStore { fixture.store }
-    var controller: NodeController { fixture.controller }
-    var dir: String { fixture.dir }
 
     init() throws {
         fixture = try ControllerFixture()

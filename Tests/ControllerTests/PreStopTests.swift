@@ -8,13 +8,8 @@ import SwkSupport
 import Testing
 
 /// preStop hooks run through ExecSync before StopContainer, also when the manifest is gone.
-struct PreStopTests {
+struct PreStopTests: ControllerFixtureTest {
     let fixture: ControllerFixture
-    var clock: TestClock { fixture.clock }
-    var runtime: FakeRuntime { fixture.runtime }
-    var store: StateStore { fixture.store }
-    var controller: NodeController { fixture.controller }
-    var dir: String { fixture.dir }
 
     init() throws {
         fixture = try ControllerFixture()
