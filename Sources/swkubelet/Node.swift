@@ -1,4 +1,5 @@
 import Controller
+import DirectoryWatch
 @preconcurrency import Dispatch
 import Glibc
 import ImageStore

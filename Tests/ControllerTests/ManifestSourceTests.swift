@@ -1,4 +1,5 @@
 import Controller
+import DirectoryWatch
 import Glibc
 import KubeAPI
 import SwkSupport
