@@ -34,7 +34,24 @@ enum Seccomp {
         "SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2, "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
     ]
 
-    static func compile(_ config: LinuxSeccomp) throws(SwkError) -> Program {
+    /// The filter flags, checked on every load (they are not part of the cached program).
+    static func flags(_ config: LinuxSeccomp) throws(SwkError) -> UInt32 {
+        var flags: UInt32 = 0
+        for (i, name) in (config.flags ?? []).enumerated() {
+            guard let bit = flagBits[name] else {
+                throw SwkError(.invalidArgument, "config.json: linux.seccomp.flags[\(i)]: unknown flag \"\(name)\"")
+            }
+            flags |= bit
+        }
+        return flags
+    }
+
+    /// The profile as BPF for every architecture it names (the native one is always included).
+    /// A name libseccomp does not know is skipped, as runc does; a name that exists on some of the
+    /// architectures only (socketcall, arch_prctl) gets rules on those, through libseccomp's
+    /// pseudo-syscall numbers. What this makes of a profile is cached: a change here must bump
+    /// `SeccompCache.format`.
+    static func bpf(_ config: LinuxSeccomp) throws(SwkError) -> [UInt8] {
         let defaultAction = try action(config.defaultAction, errnoRet: config.defaultErrnoRet, defaultErrno: nil,
                                        field: "linux.seccomp.defaultAction")
         guard let ctx = seccomp_init(defaultAction) else {
@@ -77,14 +94,7 @@ enum Seccomp {
                 }
             }
         }
-        var flags: UInt32 = 0
-        for (i, name) in (config.flags ?? []).enumerated() {
-            guard let bit = flagBits[name] else {
-                throw SwkError(.invalidArgument, "config.json: linux.seccomp.flags[\(i)]: unknown flag \"\(name)\"")
-            }
-            flags |= bit
-        }
-        return Program(bpf: try export(ctx), flags: flags)
+        return try export(ctx)
     }
 
     private static func export(_ ctx: scmp_filter_ctx) throws(SwkError) -> [UInt8] {

@@ -30,6 +30,7 @@ struct SeccompProbeTests {
             #expect(host["io_uring_setup"] == "0" && host["personality_read_implies_exec"] == "0", "the host baseline: \(host)")
             let sandbox = try await h.runtime.runPodSandbox(h.sandboxConfig())
             let confined = try await SeccompProbe.run(h, sandbox, "confined") { _ in }
+            print("\(FS.basename(of: runtime)) RuntimeDefault probe: \(confined.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })")
             // Denied: EPERM (the default action), clone3 ENOSYS so libc falls back to clone.
             // Debian's runc answers ENOSYS for calls newer than every call the profile names (its
             // patchbpf stub), so mseal may be either: what matters is that it does not run.
