@@ -12,7 +12,7 @@ import SwkSupport
 /// failure to write the cache only loses the speed-up.
 enum SeccompCache {
     /// Part of every key: bump it when `Seccomp.bpf` changes what it makes of a profile.
-    static let format = "swkube-seccomp-1"
+    static let format = "swkube-seccomp-2"
 
     static func program(_ config: LinuxSeccomp, root: String) throws(SwkError) -> Seccomp.Program {
         let flags = try Seccomp.flags(config)

@@ -1,3 +1,4 @@
+import CSeccomp
 import Glibc
 import OCI
 import SwkSupport
@@ -102,5 +103,108 @@ struct SeccompCompileTests {
         try FS.writeAtomic(path, marker, mode: 0o600)
         #expect(chmod("\(root)/.seccomp", 0o777) == 0)
         #expect(try SeccompCache.program(Self.profile, root: root).bpf == compiled)
+    }
+}
+
+/// A classic-BPF interpreter for the instructions libseccomp and the ENOSYS stub emit, run on a
+/// `seccomp_data` (nr, arch, args): what the kernel would answer, without loading anything.
+struct SeccompBPF {
+    let program: [(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32)]
+
+    init(_ bytes: [UInt8]) {
+        var program: [(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32)] = []
+        for i in stride(from: 0, to: bytes.count, by: 8) {
+            let code = UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8
+            var k: UInt32 = 0
+            for j in 0..<4 { k |= UInt32(bytes[i + 4 + j]) << UInt32(8 * j) }
+            program.append((code, bytes[i + 2], bytes[i + 3], k))
+        }
+        self.program = program
+    }
+
+    /// The filter's return value; nil on an instruction this interpreter does not know.
+    func run(nr: UInt32, arch: UInt32, args: [UInt64] = []) -> UInt32? {
+        func word(_ offset: UInt32) -> UInt32 {
+            switch offset {
+            case 0: return nr
+            case 4: return arch
+            case 16..<64:
+                let i = Int(offset - 16) / 8
+                let value = i < args.count ? args[i] : 0
+                return offset % 8 == 0 ? UInt32(truncatingIfNeeded: value) : UInt32(truncatingIfNeeded: value >> 32)
+            default: return 0
+            }
+        }
+        var a: UInt32 = 0, x: UInt32 = 0, pc = 0
+        var mem = [UInt32](repeating: 0, count: 16)
+        while pc < program.count {
+            let (code, jt, jf, k) = program[pc]
+            pc += 1
+            switch code {
+            case 0x20: a = word(k)
+            case 0x00: a = k
+            case 0x01: x = k
+            case 0x60: a = mem[Int(k)]
+            case 0x61: x = mem[Int(k)]
+            case 0x02: mem[Int(k)] = a
+            case 0x03: mem[Int(k)] = x
+            case 0x54: a &= k
+            case 0x07: x = a
+            case 0x87: a = x
+            case 0x05: pc += Int(k)
+            case 0x15: pc += Int(a == k ? jt : jf)
+            case 0x25: pc += Int(a > k ? jt : jf)
+            case 0x35: pc += Int(a >= k ? jt : jf)
+            case 0x45: pc += Int(a & k != 0 ? jt : jf)
+            case 0x1d: pc += Int(a == x ? jt : jf)
+            case 0x2d: pc += Int(a > x ? jt : jf)
+            case 0x3d: pc += Int(a >= x ? jt : jf)
+            case 0x06: return k
+            case 0x16: return a
+            default: return nil
+            }
+        }
+        return nil
+    }
+}
+
+extension SeccompCompileTests {
+    static let x86_64: UInt32 = 0xC000_003E, i386: UInt32 = 0x4000_0003
+    static let allow: UInt32 = 0x7fff_0000, eperm: UInt32 = 0x0005_0001, enosys: UInt32 = 0x0005_0026
+
+    @Test(.enabled(if: SeccompCompileTests.isX86_64, "syscall numbers are x86's"))
+    func theFilterAnswersAsTheProfileSays() throws {
+        let f = SeccompBPF(try Seccomp.bpf(Self.profile))
+        #expect(f.run(nr: 0, arch: Self.x86_64) == Self.allow, "read")
+        #expect(f.run(nr: 158, arch: Self.x86_64) == Self.allow, "arch_prctl")
+        #expect(f.run(nr: 3, arch: Self.i386) == Self.allow, "i386 read")
+        #expect(f.run(nr: 102, arch: Self.i386) == Self.allow, "i386 socketcall")
+        #expect(f.run(nr: 0x4000_0000, arch: Self.x86_64) == Self.allow, "x32 read")
+        #expect(f.run(nr: 2, arch: Self.x86_64) == Self.eperm, "open: not listed")
+        #expect(f.run(nr: 41, arch: Self.x86_64, args: [40, 1, 0]) == Self.eperm, "socket(AF_VSOCK)")
+        #expect(f.run(nr: 41, arch: Self.x86_64, args: [1, 1, 0]) == Self.allow, "socket(AF_UNIX)")
+        #expect(f.run(nr: 135, arch: Self.x86_64, args: [8]) == Self.allow, "personality(UNAME26)")
+        #expect(f.run(nr: 135, arch: Self.x86_64, args: [0x40_0000]) == Self.eperm, "personality(READ_IMPLIES_EXEC)")
+        #expect(f.run(nr: 56, arch: Self.x86_64, args: [0x11]) == Self.allow, "clone(SIGCHLD)")
+        #expect(f.run(nr: 56, arch: Self.x86_64, args: [0x1000_0011]) == Self.eperm, "clone(CLONE_NEWUSER)")
+        #expect(f.run(nr: 435, arch: Self.x86_64) == Self.enosys, "clone3")
+        // Above the highest number the profile names (clone3, 435): ENOSYS, on every ABI.
+        #expect(f.run(nr: 462, arch: Self.x86_64) == Self.enosys, "mseal")
+        #expect(f.run(nr: 0x4000_0000 | 462, arch: Self.x86_64) == Self.enosys, "x32 mseal")
+        #expect(f.run(nr: 462, arch: Self.i386) == Self.enosys, "i386 mseal")
+        #expect(f.run(nr: 0xffff_ffff, arch: Self.x86_64) == Self.enosys, "syscall(-1)")
+        #expect(f.run(nr: 0, arch: 0xC000_00B7) == 0, "another architecture is killed")
+    }
+
+    @Test func noStubWhenTheDefaultAllowsOrIsAlreadyENOSYS() throws {
+        var allowing = LinuxSeccomp(defaultAction: "SCMP_ACT_ALLOW",
+                                    syscalls: [LinuxSyscall(names: ["mkdir"], action: "SCMP_ACT_ERRNO")])
+        #expect(SeccompBPF(try Seccomp.bpf(allowing)).run(nr: 462, arch: Self.x86_64) == Self.allow)
+        allowing.defaultAction = "SCMP_ACT_ERRNO"
+        allowing.defaultErrnoRet = 38
+        let native = seccomp_arch_native()
+        #expect(Seccomp.newerCallsStub(allowing, arches: [native], defaultAction: Self.enosys).isEmpty)
+        allowing.defaultErrnoRet = 1
+        #expect(!Seccomp.newerCallsStub(allowing, arches: [native], defaultAction: Self.eperm).isEmpty)
     }
 }
