@@ -35,18 +35,17 @@ struct CgroupBlockIOTests {
     }
 
     /// The kernel checks the device: a real disk of this machine, read back from the kernel.
-    @Test(.enabled(if: Fixture.isRoot, "needs root for cgroups"))
+    /// A real disk of this machine (not a loop or RAM device) as `major:minor`.
+    static let disk: String? = ((try? FS.list("/sys/block")) ?? []).sorted()
+        .first { !$0.hasPrefix("loop") && !$0.hasPrefix("ram") }
+        .flatMap { try? Cgroups.trim(FS.readString("/sys/block/\($0)/dev")) }
+
+    @Test(.enabled(if: Fixture.isRoot, "needs root for cgroups"),
+          .enabled(if: Cgroups.Host.detect().v1["blkio"] != nil, "no v1 blkio hierarchy on this host"),
+          .enabled(if: disk != nil, "no block device in /sys/block"))
     func containerGetsItsThrottlesFromTheKernel() throws {
-        guard let blkio = Cgroups.Host.detect().v1["blkio"] else {
-            print("skipped: no v1 blkio hierarchy on this host")
-            return
-        }
-        let disks = (try? FS.list("/sys/block")) ?? []
-        guard let disk = disks.sorted().first(where: { !$0.hasPrefix("loop") && !$0.hasPrefix("ram") }),
-              let dev = try? Cgroups.trim(FS.readString("/sys/block/\(disk)/dev")) else {
-            print("skipped: no block device in /sys/block")
-            return
-        }
+        let blkio = try #require(Cgroups.Host.detect().v1["blkio"])
+        let dev = try #require(Self.disk)
         let parts = dev.split(separator: ":").compactMap { Int64($0) }
         try #require(parts.count == 2)
         let f = try Fixture("blkio")

@@ -9,11 +9,9 @@ import Testing
 /// host (any cgroup2 directory takes device programs), as a pure-v2 host would drive it.
 @Suite(.enabled(if: Fixture.isRoot, "needs root for cgroups and bpf(2)"))
 struct CgroupDeviceFilterTests {
-    @Test func cgroup2ProgramAllowsOnlyTheListedDevicesAndAccesses() throws {
-        guard let unified = Cgroups.Host.detect().unified else {
-            print("skipped: no cgroup2 mount on this host")
-            return
-        }
+    @Test(.enabled(if: Cgroups.Host.detect().unified != nil, "no cgroup2 mount on this host"))
+    func cgroup2ProgramAllowsOnlyTheListedDevicesAndAccesses() throws {
+        let unified = try #require(Cgroups.Host.detect().unified)
         let host = Cgroups.Host(v1: [:], unified: unified, unifiedControllers: [])
         let c = Cgroups.Container(host: host, path: "/swkrunc-devfilter-\(getpid())")
         var resources = LinuxResources()
