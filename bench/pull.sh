@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 1. The image (like the 51 MB / 121 MB one of DESIGN.md): layer 1 = 25 MB of random files,
+# 1. The image (51 MB compressed, 121 MB unpacked): layer 1 = 25 MB of random files,
 #    layer 2 = 13 MB random + 30 MB of numbers (compress ~2.6×) + 60 MB of repeated text.
 mkdir -p "$WORK/l1/opt/data" "$WORK/l2/usr/share/bench" "$WORK/oci/blobs/sha256"
 for i in $(seq 1 250); do head -c 100000 /dev/urandom >"$WORK/l1/opt/data/f$i.bin"; done

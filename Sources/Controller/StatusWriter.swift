@@ -2,7 +2,7 @@ import StateStore
 import SwkSupport
 
 /// The single owner of the state database on the daemon side. It skips writes that would not
-/// change what readers see, so an idle node does not touch the disk.
+/// change what readers see, so an idle node writes only its heartbeat.
 public actor StatusWriter {
     private let store: StateStore
     private var written: [String: PodRecord] = [:]

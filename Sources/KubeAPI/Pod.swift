@@ -1,4 +1,4 @@
-/// Kubernetes core/v1 Pod, the subset swkube runs (DESIGN.md "Pod spec coverage"), with the field
+/// Kubernetes core/v1 Pod, the subset swkube runs (docs/manifests.md), with the field
 /// names verbatim so manifests and `-o yaml` output round-trip with a real cluster.
 ///
 /// Conventions: a field Kubernetes defaults is non-optional here and holds the default after

@@ -5,7 +5,7 @@ import SwkSupport
 /// A minimal SQLite connection over the system libsqlite3 (module `CSQLite`).
 ///
 /// Why not GRDB: `swkubectl` reads this database on every invocation, and GRDB imports real
-/// Foundation (CoreFoundation + ICU, ~37 MB and ~3 ms more start-up; research/swift-notes.md §2, §6).
+/// Foundation (CoreFoundation + ICU, ~37 MB and ~3 ms more start-up, as measured when the CLI was written).
 /// The store needs a dozen statements, so a thin wrapper keeps the CLI Foundation-free and fast to
 /// start. Deliberately not `Sendable` (like SwiftPM's own SQLite wrapper): one owner per connection.
 final class SQLiteConnection {

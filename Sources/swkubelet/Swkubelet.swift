@@ -7,8 +7,8 @@ import Runtime
 import StateStore
 import SwkSupport
 
-/// swkubelet: the node daemon. This file only parses flags and wires the layers together
-/// (the composition root: the one place that names concrete types).
+/// swkubelet: the node daemon. This file parses the flags and the config file; `Node` (Node.swift)
+/// is the composition root that names the concrete types and wires the layers together.
 @main
 struct Swkubelet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 // The container init path of swkube-runc: a clone() child written in C so that no Swift code and
-// no malloc runs between clone and execve (pattern A of research/swift-notes.md §3). Swift fills a
+// no malloc runs between clone and execve (a forked child of a threaded process may only make
+// async-signal-safe calls). Swift fills a
 // swk_container_spec with every string, array and BPF program in the parent; the child only issues
 // syscalls and reports a failed step over the sync socket as a swk_sync_msg.
 #pragma once
