@@ -85,7 +85,7 @@ let package = Package(
         // The per-container monitor: reaps, logs, records the exit; outlives swkubelet.
         .executableTarget(
             name: "swkube-shim",
-            dependencies: ["SwkSupport", "CSwkSys"],
+            dependencies: ["ContainerLog", "SwkSupport", "CSwkSys"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // MARK: layer 1, the controller
@@ -117,6 +117,8 @@ let package = Package(
                 swiftSettings: executorCodegen),
 
         // MARK: shared foundations
+        // The CRI log format and size rotation swkube-shim writes with.
+        .target(name: "ContainerLog", dependencies: ["SwkSupport"]),
         // inotify for the manifest directory (its own target: Dispatch stays out of the executor).
         .target(name: "DirectoryWatch", dependencies: ["SwkSupport", "CSwkSys"]),
         .target(name: "OCI", swiftSettings: executorCodegen),
@@ -139,6 +141,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "ImageStore", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
         .testTarget(name: "ArchitectureTests", dependencies: ["SwkSupport", "TestSupport"]),
+        .testTarget(name: "ShimTests", dependencies: ["ContainerLog", "SwkSupport", "TestSupport"]),
         // What the test targets share: temp directories, polling.
         .target(name: "TestSupport", dependencies: ["SwkSupport"], path: "Tests/TestSupport"),
     ],

@@ -18,7 +18,7 @@ LAYERS = [
     ["KubeAPI", "StateStore"],                                                   # the Pod model, the state store
     ["Runtime", "RegistryHTTP"],                                                 # layer 3: lifecycle, registry transport
     ["ImageStore", "CRI", "SwkRunc"],                                            # layer 3 images; layer 2 protocols; layer 4 executor
-    ["OCI", "SwkYAML", "DirectoryWatch"],                                        # shared foundations
+    ["OCI", "SwkYAML", "DirectoryWatch", "ContainerLog"],                                        # shared foundations
     ["SwkSupport"],
     ["CSwkSys", "CYAML", "CSQLite", "CSeccomp", "CArchive", "CCrypto"],          # C
 ]

@@ -1,4 +1,5 @@
 import CSwkSys
+import ContainerLog
 import Glibc
 import SwkSupport
 

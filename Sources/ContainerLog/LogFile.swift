@@ -7,15 +7,15 @@ import SwkSupport
 /// one second) and a new file is opened at `path`; rotated files beyond
 /// `maxFiles - 1` go, oldest first. Records are never split across files. Readers that follow the
 /// log see the inode of `path` change.
-struct LogFile {
-    let path: String
+public struct LogFile {
+    public let path: String
     /// 0: never rotate.
-    let maxSize: Int64
-    let maxFiles: Int
-    private(set) var fd: Int32
+    public let maxSize: Int64
+    public let maxFiles: Int
+    public private(set) var fd: Int32
     private var size: Int64
 
-    init(path: String, maxSize: Int64, maxFiles: Int) throws(SwkError) {
+    public init(path: String, maxSize: Int64, maxFiles: Int) throws(SwkError) {
         self.path = path
         self.maxSize = maxSize
         self.maxFiles = max(2, maxFiles)
@@ -26,7 +26,7 @@ struct LogFile {
     }
 
     /// Appends `bytes`; a failure is returned for the shim's own log, the container runs on.
-    mutating func write(_ bytes: [UInt8]) -> SwkError? {
+    public mutating func write(_ bytes: [UInt8]) -> SwkError? {
         guard !bytes.isEmpty else { return nil }
         guard bytes.withUnsafeBytes({ FS.writeAll(fd, $0) }) else { return .errno("write log \(path)") }
         size += Int64(bytes.count)
@@ -49,7 +49,7 @@ struct LogFile {
     }
 
     /// The rotated files of `path`, oldest first.
-    static func rotatedFiles(of path: String) -> [String] {
+    public static func rotatedFiles(of path: String) -> [String] {
         let dir = FS.dirname(of: path), prefix = "\(FS.basename(of: path))."
         let names = ((try? FS.list(dir)) ?? []).filter { $0.hasPrefix(prefix) && ($0.dropFirst(prefix.count).first?.isNumber ?? false) }
         return names.sorted().map { "\(dir)/\($0)" }

@@ -4,18 +4,18 @@ import SwkSupport
 /// Writes one stream of a container into a CRI log file:
 /// `<RFC3339Nano timestamp> stdout|stderr F|P <line>\n`. A line longer than `maxLine` bytes is
 /// written as `P` (partial) pieces followed by the final `F` piece, as containerd does.
-struct CRILogStream {
-    let stream: String
-    let maxLine: Int
+public struct CRILogStream {
+    public let stream: String
+    public let maxLine: Int
     private var pending: [UInt8] = []
 
-    init(stream: String, maxLine: Int = 16 * 1024) {
+    public init(stream: String, maxLine: Int = 16 * 1024) {
         self.stream = stream
         self.maxLine = maxLine
     }
 
     /// Splits `chunk` into log records appended to `out`.
-    mutating func feed(_ chunk: ArraySlice<UInt8>, into out: inout [UInt8]) {
+    public mutating func feed(_ chunk: ArraySlice<UInt8>, into out: inout [UInt8]) {
         let stamp = CRILogStream.timestamp()
         for byte in chunk {
             if byte == UInt8(ascii: "\n") {
@@ -28,7 +28,7 @@ struct CRILogStream {
     }
 
     /// At end of stream an unterminated last line is still a whole line.
-    mutating func finish(into out: inout [UInt8]) {
+    public mutating func finish(into out: inout [UInt8]) {
         if !pending.isEmpty { append(tag: "F", stamp: CRILogStream.timestamp(), into: &out) }
     }
 
@@ -45,7 +45,7 @@ struct CRILogStream {
     }
 
     /// Now as RFC 3339 with nanoseconds in UTC (`2026-12-01T02:03:04.000000005Z`).
-    static func timestamp() -> [UInt8] {
+    public static func timestamp() -> [UInt8] {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         var secs = ts.tv_sec
