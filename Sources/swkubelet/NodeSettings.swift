@@ -34,6 +34,8 @@ struct NodeSettings: Sendable {
     var resolvConf = "/etc/resolv.conf"
     var clusterDNS: [String] = []
     var clusterDomain = "cluster.local"
+    /// kubelet's allowedUnsafeSysctls: sysctls (or `prefix*` patterns) pods may set beyond the safe set.
+    var sysctls = SysctlAllowlist.safeOnly
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -99,6 +101,9 @@ struct NodeSettings: Sendable {
                 throw SwkError(.invalidArgument, "\(key): \"\(ip)\" in \(source) is not an IP address")
             }
         case "cluster-domain": clusterDomain = value
+        case "allowed-unsafe-sysctls":
+            let patterns = value.split(separator: ",").map { String($0).filter { $0 != " " } }.filter { !$0.isEmpty }
+            do { sysctls = try SysctlAllowlist(allowedUnsafe: patterns) } catch { throw SwkError(.invalidArgument, "\(error.message) in \(source)") }
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }
