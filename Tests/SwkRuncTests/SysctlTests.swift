@@ -29,4 +29,25 @@ struct SysctlTests {
     func runcDoesTheSame() throws {
         try Self.check("/usr/sbin/runc")
     }
+
+    /// As runc refuses them: a sysctl the container does not own a namespace for would be
+    /// written into the host's.
+    @Test(arguments: [
+        ("vm.swappiness", "network", "\"vm.swappiness\" is not in a separate kernel namespace"),
+        ("net.ipv4.ip_local_port_range", "network", "\"net.ipv4.ip_local_port_range\" is not allowed in the host's network namespace"),
+        ("kernel.shm_rmid_forced", "ipc", "\"kernel.shm_rmid_forced\" is not allowed in the host's ipc namespace"),
+    ])
+    func aSysctlOutsideTheContainersNamespacesIsRefused(_ name: String, _ dropped: String, _ message: String) throws {
+        let f = try Fixture("sysctlhost")
+        defer { f.cleanup() }
+        let namespaces = (f.spec.linux?.namespaces ?? []).filter { $0.type != dropped }
+        f.spec.linux?.namespaces = namespaces
+        f.spec.linux?.sysctl = [name: "1"]
+        f.script("true")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status != 0)
+        #expect(out.stderr.contains(message), "\(out.stderr)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
 }
