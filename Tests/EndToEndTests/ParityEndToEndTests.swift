@@ -147,6 +147,21 @@ struct ParityEndToEndTests {
         #expect(events.contains("SysctlForbidden"), "\(events)")
         #expect(try node.status("tuned") == "Running")
     }
+
+    @Test(arguments: runtimes)
+    func anUnsafeSysctlIsSetWhenTheNodeAllowsIt(_ runtime: String?) throws {
+        let node = try NodeHarness(runtime: runtime)
+        defer { node.shutdown() }
+        try node.start(extraArgs: ["--allowed-unsafe-sysctls", "kernel.msg*"])
+        try node.write("msg.yaml", Self.pod("msg", spec: """
+            securityContext:
+              sysctls:
+                - name: kernel.msgmax
+                  value: "12345"
+            """, Self.container("main", "sed 's/^/msgmax=/' /proc/sys/kernel/msgmax; echo ready; exec sleep 1000")))
+        let lines = try Self.output(node, "msg")
+        #expect(lines.contains("msgmax=12345"), "\(Self.runtimeName(runtime)): \(lines)")
+    }
 }
 
 /// /sys/fs/cgroup is the cgroup2 root (the unified hierarchy alone), not v1 or hybrid's tmpfs.
