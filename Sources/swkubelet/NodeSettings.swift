@@ -36,6 +36,8 @@ struct NodeSettings: Sendable {
     var clusterDomain = "cluster.local"
     /// kubelet's allowedUnsafeSysctls: sysctls (or `prefix*` patterns) pods may set beyond the safe set.
     var sysctls = SysctlAllowlist.safeOnly
+    /// The Pod Security Standard every manifest must meet (PodSecurity admission's levels).
+    var podSecurity = PodSecurityLevel.privileged
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -104,6 +106,11 @@ struct NodeSettings: Sendable {
         case "allowed-unsafe-sysctls":
             let patterns = value.split(separator: ",").map { String($0).filter { $0 != " " } }.filter { !$0.isEmpty }
             do { sysctls = try SysctlAllowlist(allowedUnsafe: patterns) } catch { throw SwkError(.invalidArgument, "\(error.message) in \(source)") }
+        case "pod-security":
+            guard let level = PodSecurityLevel(rawValue: value) else {
+                throw SwkError(.invalidArgument, "\(key): invalid value \"\(value)\" in \(source): must be one of privileged, baseline, restricted")
+            }
+            podSecurity = level
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }

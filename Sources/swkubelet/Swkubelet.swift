@@ -42,6 +42,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Cluster domain for ClusterFirst search paths (default cluster.local).") var clusterDomain: String?
     @Option(help: "Unsafe sysctls pods may set beyond kubelet's safe set, comma-separated; a trailing * matches a prefix (e.g. 'kernel.msg*,net.core.somaxconn'). Only namespaced sysctls.")
     var allowedUnsafeSysctls: String?
+    @Option(help: "Pod Security Standard every manifest must meet: privileged, baseline or restricted (default privileged).")
+    var podSecurity: String?
     @Flag(help: "Log debug messages.") var verbose = false
 
     func run() async throws {
@@ -80,6 +82,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["housekeeping-interval"] = housekeepingInterval
         values["backoff-initial"] = backoffInitial
         values["backoff-max"] = backoffMax
+        values["pod-security"] = podSecurity
         values["container-log-max-size"] = containerLogMaxSize
         values["container-log-max-files"] = containerLogMaxFiles
         values["seccomp-default"] = seccompDefault
