@@ -46,7 +46,19 @@ public struct LinuxPodSandboxConfig: Sendable, Equatable, Hashable, Codable {
     public var namespaceOptions: NamespaceOption = .init()
     /// The pod's share of the node: what the pod cgroup (`cgroupParent`) is limited to.
     public var resources: LinuxContainerResources?
+    /// Sysctls for the pod's namespaces, already admitted by the kubelet side.
+    public var sysctls: [String: String] = [:]
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case cgroupParent, namespaceOptions, resources, sysctls }
+    /// Sandbox records written before sysctls existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cgroupParent = try c.decode(String.self, forKey: .cgroupParent)
+        namespaceOptions = try c.decode(NamespaceOption.self, forKey: .namespaceOptions)
+        resources = try c.decodeIfPresent(LinuxContainerResources.self, forKey: .resources)
+        sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
+    }
 }
 
 /// CRI's DNSConfig: what the sandbox's /etc/resolv.conf says (options as `name[:value]`).

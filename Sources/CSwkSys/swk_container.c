@@ -223,6 +223,14 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
     if (chdir("/") < 0) fail(s, "chdir", "/");
     if (s->rootfs_propagation != 0 && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
         fail(s, "set rootfs propagation", "/");
+    // Sysctls before masked and read-only paths, as runc: /proc/sys is one of the latter.
+    for (int i = 0; i < s->nsysctl; i++) {
+        int fd = open(s->sysctl_keys[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) fail(s, "open sysctl", s->sysctl_keys[i]);
+        size_t len = strlen(s->sysctl_values[i]);
+        if (write(fd, s->sysctl_values[i], len) != (ssize_t)len) fail(s, "write sysctl", s->sysctl_keys[i]);
+        close(fd);
+    }
     for (int i = 0; i < s->nmasked; i++) {
         const char *p = s->masked[i];
         struct stat st;
@@ -244,13 +252,6 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
         }
         if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
             fail(s, "remount readonly", p);
-    }
-    for (int i = 0; i < s->nsysctl; i++) {
-        int fd = open(s->sysctl_keys[i], O_WRONLY | O_CLOEXEC);
-        if (fd < 0) fail(s, "open sysctl", s->sysctl_keys[i]);
-        size_t len = strlen(s->sysctl_values[i]);
-        if (write(fd, s->sysctl_values[i], len) != (ssize_t)len) fail(s, "write sysctl", s->sysctl_keys[i]);
-        close(fd);
     }
     if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         fail(s, "remount readonly", "/");

@@ -38,6 +38,8 @@ public actor NodeController {
     var probeTasks: [String: [String: Task<Void, Never>]] = [:]
     /// Evicted pods by uid, with the manifest JSON they were evicted under (an edit clears it).
     var evictions: [String: Eviction] = [:]
+    /// Pods that failed admission, by uid (their event is recorded once per rejection).
+    var rejections: [String: PodRejection] = [:]
     /// Sandbox ids whose network was attached or passed a thorough CNI CHECK in this daemon's
     /// life; the others (adopted after a restart) get a thorough CHECK at the next housekeeping.
     var networkChecked: Set<String> = []

@@ -46,8 +46,11 @@ public struct PodActions: Sendable, Equatable {
     /// with the message: its containers are killed (kept for their status), its sandbox stopped,
     /// and it has Failed until its manifest changes.
     public var evictionMessage: String?
-    /// A ready sandbox to stop (not remove) — an evicted pod's.
+    /// A ready sandbox to stop (not remove) — an evicted or rejected pod's.
     public var sandboxToStop: String?
+    /// The pod failed admission (a forbidden sysctl): nothing of it runs, and it has Failed with
+    /// the rejection's reason until its manifest or the node's settings change.
+    public var rejection: PodRejection?
 
     public init() {}
 
@@ -81,16 +84,17 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 ///    exited → restart per policy, immediately or after its backoff.
 /// 3. Container instances whose name is no longer in the spec → kill.
 ///
-/// An evicted pod (`evictionMessage`) only has its running containers killed and its sandbox
-/// stopped; nothing is started again.
+/// An evicted pod (`evictionMessage`) or one that failed admission (`rejection`) only has its
+/// running containers killed and its sandbox stopped; nothing is started again.
 public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: Backoff, now: Int64,
-                              evictionMessage: String? = nil) -> PodActions {
+                              evictionMessage: String? = nil, rejection: PodRejection? = nil) -> PodActions {
     var actions = PodActions()
-    if let evictionMessage {
+    if let message = evictionMessage ?? rejection?.message {
         actions.evictionMessage = evictionMessage
+        actions.rejection = evictionMessage == nil ? rejection : nil
         actions.podFinished = true
         for instance in observed.containers where instance.state == .running || instance.state == .created {
-            actions.containersToKill[instance.id] = evictionMessage
+            actions.containersToKill[instance.id] = message
         }
         actions.sandboxToStop = observed.sandboxes.first { $0.state == .ready }?.id
         return actions

@@ -52,6 +52,15 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
         record.phase = "Failed"
         record.reason = "Evicted"
         record.message = message
+    } else if let rejection = input.actions.rejection {
+        // As kubelet's rejectPod: the pod's reason, no container reason in front of it.
+        record.phase = "Failed"
+        record.reason = rejection.reason
+        record.message = rejection.message
+        for i in record.containers.indices where record.containers[i].state == .waiting {
+            record.containers[i].reason = ""
+            record.containers[i].message = ""
+        }
     } else if input.actions.deadlineExceeded {
         record.phase = "Failed"
         record.reason = "DeadlineExceeded"

@@ -21,8 +21,14 @@ extension NodeController {
         }
         let pod = want.pod
         let evicted = await evictionMessage(uid, want)
+        let rejection = builder.sysctls.admit(pod)
+        if let rejection, rejections[uid] != rejection {
+            logger.warning("pod \(pod.metadata.namespace)/\(pod.metadata.name) rejected: \(rejection.message)")
+            await recordEvent(pod, "Warning", rejection.reason, rejection.message)
+        }
+        rejections[uid] = rejection
         let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now(),
-                                        evictionMessage: evicted)
+                                        evictionMessage: evicted, rejection: rejection)
         if actions.deadlineExceeded && !actions.containersToKill.isEmpty {
             await recordEvent(pod, "Warning", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
         }
@@ -38,7 +44,8 @@ extension NodeController {
         // Status comes from a fresh observation, so what readers see is what the runtime holds.
         let final = actions.isEmpty ? observed : ((try? await observe(uid)) ?? observed)
         let finalActions = actions.isEmpty ? actions
-            : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now(), evictionMessage: evicted)
+            : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now(),
+                                evictionMessage: evicted, rejection: rejection)
         let created = await status.createdAt(uid) ?? clock.now()
         updateProbeWorkers(pod, final)
         var input = PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON, observed: final,
@@ -88,7 +95,7 @@ extension NodeController {
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
             guard let instance = observed.containers.first(where: { $0.id == id }) else { continue }
             await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
-            if actions.evictionMessage != nil {
+            if actions.evictionMessage != nil || actions.rejection != nil {
                 // As kubelet's eviction: no grace beyond the minimum; kept for the pod's status.
                 await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: PreStopHook.minimumGrace)
             } else if actions.deadlineExceeded {
@@ -263,6 +270,7 @@ extension NodeController {
         failures[uid] = nil
         wakeups[uid] = nil
         evictions[uid] = nil
+        rejections[uid] = nil
         do {
             try await status.delete(uid: uid)
         } catch {

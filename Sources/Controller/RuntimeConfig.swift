@@ -15,6 +15,8 @@ public struct RuntimeConfigBuilder: Sendable {
     /// kubelet's `clusterDNS` and `clusterDomain`, for the ClusterFirst policies.
     public var clusterDNS: [String] = []
     public var clusterDomain = "cluster.local"
+    /// kubelet's sysctl admission: the safe set plus the node's `allowed-unsafe-sysctls`.
+    public var sysctls = SysctlAllowlist.safeOnly
 
     public init(podLogDir: String, node: EnvironmentBuilder.NodeFacts) {
         self.podLogDir = podLogDir
@@ -37,6 +39,7 @@ public struct RuntimeConfigBuilder: Sendable {
         config.linux.namespaceOptions.network = pod.spec.hostNetwork ? .node : .pod
         config.linux.namespaceOptions.ipc = pod.spec.hostIPC ? .node : .pod
         config.linux.namespaceOptions.pid = pod.spec.hostPID ? .node : .container
+        for sysctl in pod.spec.securityContext?.sysctls ?? [] { config.linux.sysctls[sysctl.name] = sysctl.value }
         for container in pod.spec.containers {
             for port in container.ports {
                 guard let hostPort = port.hostPort, hostPort > 0 else { continue }

@@ -1,5 +1,4 @@
 import CRI
-import Glibc
 import OCI
 import SwkSupport
 
@@ -21,7 +20,6 @@ struct BundleConfig: Codable, Equatable {
         var env: [String]
         var cwd: String
         var capabilities: Capabilities
-        var rlimits: [Rlimit]
         var noNewPrivileges = false
     }
     struct User: Codable, Equatable {
@@ -33,11 +31,6 @@ struct BundleConfig: Codable, Equatable {
         var bounding: [String]
         var effective: [String]
         var permitted: [String]
-    }
-    struct Rlimit: Codable, Equatable {
-        var type: String
-        var hard: UInt64
-        var soft: UInt64
     }
     struct Root: Codable, Equatable {
         var path: String
@@ -59,6 +52,8 @@ struct BundleConfig: Codable, Equatable {
         var rootfsPropagation: String?
         /// Device nodes beyond the runtime's standard set (a privileged container's host devices).
         var devices: [Device]?
+        /// The pod's sysctls (kubelet admitted them: namespaced, safe or allowed by the node).
+        var sysctl: [String: String]?
     }
     struct Device: Codable, Equatable {
         var path: String
@@ -140,23 +135,42 @@ extension BundleConfig {
         var seccomp: LinuxSeccomp?
         /// For a privileged container: the host's devices (see HostDevices).
         var hostDevices: [Device] = []
+        /// The host directory bind-mounted at /dev/shm: the pod's shm tmpfs, or the host's
+        /// /dev/shm for hostIPC (see PodShm); nil gives the container a tmpfs of its own.
+        var shm: String?
+        /// The host is on the unified cgroup hierarchy (cgroup v2): unprivileged containers get a
+        /// private cgroup namespace, as containerd's CRI gives them (never on v1 or hybrid hosts).
+        var hostCgroupV2 = false
+        /// The pod's sysctls, written by the runtime inside the container's namespaces.
+        var sysctls: [String: String] = [:]
     }
 
     /// A privileged container gets every capability, no masked or read-only paths, /sys
     /// read-write, the host's devices and access to every device (containerd's WithHostDevices
     /// and WithAllDevicesAllowed).
+    ///
+    /// No rlimits are set: as under containerd's CRI, the container inherits the runtime's own
+    /// (the daemon's, e.g. systemd's LimitNOFILE), and nothing is raised that would need
+    /// CAP_SYS_RESOURCE.
     static func make(_ i: Inputs) throws(SwkError) -> BundleConfig {
         let sec = i.security
         var namespaces = i.hostPID ? [Namespace(type: "mount")] : [Namespace(type: "pid"), Namespace(type: "mount")]
         for kind in ["network", "ipc", "uts"] {
             if let path = i.sharedNamespaces[kind] { namespaces.append(Namespace(type: kind, path: path)) }
         }
+        if i.hostCgroupV2 && !sec.privileged { namespaces.append(Namespace(type: "cgroup")) }
         var mounts = standardMounts
         if sec.privileged, let sys = mounts.firstIndex(where: { $0.destination == "/sys" }) {
             mounts[sys].options.removeAll { $0 == "ro" }
         }
+        if let shm = i.shm, let index = mounts.firstIndex(where: { $0.destination == "/dev/shm" }) {
+            mounts[index] = Mount(destination: "/dev/shm", type: "bind", source: shm,
+                                  options: ["rbind", "rprivate", "nosuid", "nodev", "noexec", "rw"])
+        }
+        // Read-only with the root, as containerd mounts them under readOnlyRootFilesystem.
         for (dest, source) in i.etcFiles {
-            mounts.append(Mount(destination: dest, type: "bind", source: source, options: ["rbind", "rprivate", "rw"]))
+            mounts.append(Mount(destination: dest, type: "bind", source: source,
+                                options: ["rbind", "rprivate", sec.readonlyRootfs ? "ro" : "rw"]))
         }
         // Propagation as containerd's CRI sets it: the mount's own mode, and the rootfs made
         // rslave (HostToContainer) or rshared (Bidirectional) so the bind can take it.
@@ -193,7 +207,7 @@ extension BundleConfig {
                 user: User(uid: i.user.uid, gid: i.user.gid, additionalGids: gids.isEmpty ? nil : gids),
                 args: i.args, env: i.env, cwd: i.cwd,
                 capabilities: Capabilities(bounding: caps, effective: caps, permitted: caps),
-                rlimits: [noFileLimit()], noNewPrivileges: sec.noNewPrivs),
+                noNewPrivileges: sec.noNewPrivs),
             root: Root(path: "rootfs", readonly: sec.readonlyRootfs),
             hostname: i.hostname.isEmpty ? nil : i.hostname,
             mounts: mounts,
@@ -205,17 +219,7 @@ extension BundleConfig {
                 maskedPaths: sec.privileged ? [] : sec.maskedPaths ?? defaultMaskedPaths,
                 readonlyPaths: sec.privileged ? [] : sec.readonlyPaths ?? defaultReadonlyPaths,
                 seccomp: i.seccomp, rootfsPropagation: rootfsPropagation,
-                devices: sec.privileged && !i.hostDevices.isEmpty ? i.hostDevices : nil))
-    }
-
-    /// NOFILE 1024:1024, but never above our own hard limit: raising it needs CAP_SYS_RESOURCE,
-    /// which edge hosts (and this CI machine) may not grant.
-    static func noFileLimit() -> Rlimit {
-        var current = rlimit()
-        var limit: UInt64 = 1024
-        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &current) == 0, UInt64(current.rlim_max) < limit {
-            limit = UInt64(current.rlim_max)
-        }
-        return Rlimit(type: "RLIMIT_NOFILE", hard: limit, soft: limit)
+                devices: sec.privileged && !i.hostDevices.isEmpty ? i.hostDevices : nil,
+                sysctl: i.sysctls.isEmpty ? nil : i.sysctls))
     }
 }

@@ -54,7 +54,9 @@ extension LocalRuntime {
                 mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
                            ("/etc/resolv.conf", "\(sandboxDir)/resolv.conf")],
-                security: security, seccomp: seccomp, hostDevices: security.privileged ? HostDevices.list() : []))
+                security: security, seccomp: seccomp, hostDevices: security.privileged ? HostDevices.list() : [],
+                shm: PodShm.source(sandboxDir: sandboxDir, hostIPC: sandbox.config.linux.namespaceOptions.ipc == .node),
+                hostCgroupV2: config.hostCgroupV2, sysctls: sandbox.config.linux.sysctls))
             try JSONFile.write(bundle, to: "\(dir)/config.json")
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"

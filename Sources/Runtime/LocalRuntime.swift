@@ -6,7 +6,8 @@ import SwkSupport
 /// The containerd-like lifecycle layer: CRI `RuntimeService` on one node, with no daemon of its own.
 ///
 /// A *sandbox* is a set of pinned namespaces (net, ipc, uts: bind mounts of nsfs files, so no
-/// pause process is needed) plus the pod's /etc/hostname, /etc/hosts and /etc/resolv.conf. A
+/// pause process is needed) plus the pod's /etc/hostname, /etc/hosts, /etc/resolv.conf and its
+/// /dev/shm tmpfs (see PodShm). A
 /// *container* is an overlay rootfs and an OCI bundle, created and watched by its own
 /// `swkube-shim`, which runs the OCI runtime (`swkube-runc` or runc), writes the CRI log and
 /// records the exit. Every fact lives in files under `runDir` (see `RuntimeLayout`), so this actor
@@ -35,6 +36,8 @@ public actor LocalRuntime: RuntimeService {
         public var logMaxSize: Int64 = 0
         /// …keeping this many files, the current one included (containerLogMaxFiles).
         public var logMaxFiles: Int = 5
+        /// The host is on the unified cgroup hierarchy: containers get a cgroup namespace.
+        public var hostCgroupV2 = PodCgroup.hostIsUnified()
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
                     images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
@@ -99,6 +102,7 @@ public actor LocalRuntime: RuntimeService {
                     throw SwkError.errno("pin namespaces of sandbox \(id) (pod \(sandbox.metadata.namespace)/\(sandbox.metadata.name))")
                 }
             }
+            if !hostIPC { try PodShm.mount(sandboxDir: dir) }
             if let resources = sandbox.linux.resources {
                 try PodCgroup.apply(Self.podCgroup(sandbox, id: id), resources)
             }
@@ -119,6 +123,7 @@ public actor LocalRuntime: RuntimeService {
         } catch {
             if let net = namespaces["network"] { try? await tearDownNetwork(id, sandbox, netns: net) }
             releaseNamespaces(dir)
+            try? PodShm.release(sandboxDir: dir)
             PodCgroup.remove(Self.podCgroup(sandbox, id: id))
             try? FS.removeTree(dir)
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
@@ -133,6 +138,7 @@ public actor LocalRuntime: RuntimeService {
         // DEL before the namespace goes, so plugins can still see the interface they made.
         if let net = record.namespaces["network"] { try await tearDownNetwork(podSandboxId, record.config, netns: net) }
         releaseNamespaces(layout.sandboxDir(podSandboxId))
+        try PodShm.release(sandboxDir: layout.sandboxDir(podSandboxId))
         if record.state != .notReady {
             record.state = .notReady
             try JSONFile.write(record, to: "\(layout.sandboxDir(podSandboxId))/sandbox.json")

@@ -1,4 +1,5 @@
 import CRI
+import CSwkSys
 import Glibc
 import SwkSupport
 
@@ -8,6 +9,12 @@ import SwkSupport
 /// runtime, which creates the directories it needs and initialises cpuset's).
 enum PodCgroup {
     static let root = "/sys/fs/cgroup"
+
+    /// Whether /sys/fs/cgroup is a cgroup2 filesystem (CGROUP2_SUPER_MAGIC): the unified
+    /// hierarchy alone, not v1 or hybrid.
+    static func hostIsUnified() -> Bool {
+        swk_statfs_type(root) == 0x6367_7270
+    }
 
     /// Creates the pod cgroup and sets its limits. A limit the kernel refuses is an error naming
     /// the file, except with `bestEffort` (an update: lowering memory below what the pod uses

@@ -9,6 +9,7 @@ import SwkSupport
 ///     <runDir>/sandboxes/<id>/sandbox.json      SandboxRecord
 ///     <runDir>/sandboxes/<id>/ns/{net,ipc,uts}  pinned namespaces (bind mounts of nsfs)
 ///     <runDir>/sandboxes/<id>/{hostname,hosts,resolv.conf}
+///     <runDir>/sandboxes/<id>/shm               the pod's /dev/shm tmpfs (not for hostIPC)
 ///     <runDir>/sandboxes/<id>/network.json      the CNI config and result (see SandboxNetwork)
 ///     <runDir>/containers/<id>/container.json   ContainerRecord
 ///     <runDir>/containers/<id>/config.json      the OCI bundle (rootfs/ is the overlay mount)

@@ -60,6 +60,7 @@ struct Plan {
             }
             nodes = []
         }
+        try Sysctls.check(linux.sysctl ?? [:], ns)
         var rootfsPlan = RootfsPlan(
             rootfs: rootfs, readonly: root.readonly ?? false, mounts: mounts, devices: nodes, symlinks: devices.links,
             masked: linux.maskedPaths ?? [], readonlyPaths: linux.readonlyPaths ?? [],

@@ -45,6 +45,7 @@ struct Node {
         builder.resolvConf = settings.resolvConf
         builder.clusterDNS = settings.clusterDNS
         builder.clusterDomain = settings.clusterDomain
+        builder.sysctls = settings.sysctls
         let controller = NodeController(
             runtime: runtime, images: LocalImageService(store: imageStore, puller: puller), status: status, clock: clock,
             builder: builder,

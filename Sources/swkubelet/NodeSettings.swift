@@ -34,6 +34,8 @@ struct NodeSettings: Sendable {
     var resolvConf = "/etc/resolv.conf"
     var clusterDNS: [String] = []
     var clusterDomain = "cluster.local"
+    /// kubelet's allowedUnsafeSysctls: sysctls (or `prefix*` patterns) pods may set beyond the safe set.
+    var sysctls = SysctlAllowlist.safeOnly
     /// The Pod Security Standard every manifest must meet (PodSecurity admission's levels).
     var podSecurity = PodSecurityLevel.privileged
 
@@ -101,6 +103,9 @@ struct NodeSettings: Sendable {
                 throw SwkError(.invalidArgument, "\(key): \"\(ip)\" in \(source) is not an IP address")
             }
         case "cluster-domain": clusterDomain = value
+        case "allowed-unsafe-sysctls":
+            let patterns = value.split(separator: ",").map { String($0).filter { $0 != " " } }.filter { !$0.isEmpty }
+            do { sysctls = try SysctlAllowlist(allowedUnsafe: patterns) } catch { throw SwkError(.invalidArgument, "\(error.message) in \(source)") }
         case "pod-security":
             guard let level = PodSecurityLevel(rawValue: value) else {
                 throw SwkError(.invalidArgument, "\(key): invalid value \"\(value)\" in \(source): must be one of privileged, baseline, restricted")

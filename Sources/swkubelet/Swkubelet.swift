@@ -40,6 +40,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Cluster DNS server IPs, comma-separated, for the ClusterFirst DNS policy (default: none, so ClusterFirst acts as Default).")
     var clusterDns: String?
     @Option(help: "Cluster domain for ClusterFirst search paths (default cluster.local).") var clusterDomain: String?
+    @Option(help: "Unsafe sysctls pods may set beyond kubelet's safe set, comma-separated; a trailing * matches a prefix (e.g. 'kernel.msg*,net.core.somaxconn'). Only namespaced sysctls.")
+    var allowedUnsafeSysctls: String?
     @Option(help: "Pod Security Standard every manifest must meet: privileged, baseline or restricted (default privileged).")
     var podSecurity: String?
     @Flag(help: "Log debug messages.") var verbose = false
@@ -87,6 +89,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["resolv-conf"] = resolvConf
         values["cluster-dns"] = clusterDns
         values["cluster-domain"] = clusterDomain
+        values["allowed-unsafe-sysctls"] = allowedUnsafeSysctls
         return values
     }
 }

@@ -72,9 +72,10 @@ final class NodeHarness {
         guard imported.status == 0 else { throw SwkError(.internal, "import: \(imported.stderr)") }
     }
 
-    /// Starts swkubelet; `extraArgs` are appended to its command line.
-    func start(extraArgs: [String] = []) throws {
-        var argv = ["\(Self.binDir)/swkubelet", "--config", "\(dir)/none.yaml",
+    /// Starts swkubelet; `extraArgs` are appended to its command line, `wrapper` runs it
+    /// (e.g. `prlimit --nofile=…` to start the daemon with known limits).
+    func start(extraArgs: [String] = [], wrapper: [String] = []) throws {
+        var argv = wrapper + ["\(Self.binDir)/swkubelet", "--config", "\(dir)/none.yaml",
                     "--pod-manifest-path", manifests, "--root-dir", root, "--run-dir", run,
                     "--pod-log-dir", logs, "--cni-conf-dir", cniConfDir, "--sync-frequency", "2s", "--verbose"]
         if let runtime { argv += ["--runtime", runtime] }

@@ -117,7 +117,9 @@ struct PodNetworkEndToEndTests {
         #expect(try node.status("net") == "ContainerCreating")
         #expect(try node.status("vol") == "CreateContainerError")
         // The failed sandbox left no namespace mount and no veth; the failed container no rootfs.
-        #expect(mounts(under: "\(node.run)/sandboxes").count == 1, "only vol's ipc namespace: \(mounts(under: node.run))")
+        let left = mounts(under: "\(node.run)/sandboxes").map { $0.split(separator: "/").suffix(2).joined(separator: "/") }
+        #expect(left.count == 2 && left.contains("ns/ipc") && left.contains { $0.hasSuffix("/shm") },
+                "only vol's ipc namespace and /dev/shm tmpfs: \(mounts(under: node.run))")
         #expect(mounts(under: "\(node.run)/containers").isEmpty)
         let ports = try Spawn.run(["/usr/sbin/ip", "-o", "link", "show", "master", node.bridge]).stdout
         #expect(ports.isEmpty, "\(ports)")

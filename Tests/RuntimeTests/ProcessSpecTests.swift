@@ -72,7 +72,6 @@ import Testing
         #expect(config.linux.resources.memory?.limit == 64 << 20)
         #expect(config.linux.resources.cpu == BundleConfig.CPU(shares: nil, quota: 50_000, period: 100_000))
         #expect(config.process.capabilities.bounding.count == 14)
-        #expect(config.process.rlimits.first?.hard ?? 0 <= 1024)
         #expect(config.mounts.contains(BundleConfig.Mount(destination: "/data", type: "bind", source: "/srv",
                                                           options: ["rbind", "rprivate", "ro"])))
         #expect(config.mounts.contains { $0.destination == "/etc/hosts" && $0.source == "/run/hosts" })
