@@ -26,6 +26,21 @@ int swk_sigchld_drain(int fd) {
     }
 }
 
+int swk_signal_fd(const sigset_t *set) {
+    return signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int swk_signal_next(int fd) {
+    struct signalfd_siginfo info;
+    for (;;) {
+        ssize_t n = read(fd, &info, sizeof info);
+        if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return 0;
+        return -1;
+    }
+}
+
 void swk_close_from(int lowfd) {
 #ifdef SYS_close_range
     if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0) return;
