@@ -100,13 +100,23 @@ struct HostAccessEndToEndTests {
         let byOther = try Self.asNobody(["/bin/grep", "-rlF", canary] + dirs)
         #expect(byOther.stdout.isEmpty, "uid 65534 found the canary in \(byOther.stdout)")
 
+        // grep cannot list a 0711 directory, but an attacker who knows the ids (from `ps`, say)
+        // opens the files directly: each known place of the canary, read by root, not by others.
         let id = try #require(try containerID(node, pod: "holder"))
+        let uid = try #require(try podUID(node, pod: "holder"))
         let bundle = "\(node.run)/containers/\(id)"
+        let logFile = try #require(byRoot.first { $0.hasPrefix("\(node.logs)/") })
+        let known = ["\(bundle)/config.json", "\(bundle)/container.json", String(logFile),
+                     "\(node.root)/pods/\(uid)/volumes/kubernetes.io~secret/creds/token"]
+            + byRoot.filter { $0.hasPrefix("\(node.manifests)/") }.map(String.init)
+        for path in known {
+            #expect((try? FS.readString(path))?.contains(canary) == true, "root reads the canary in \(path)")
+            let read = try Self.asNobody(["/bin/cat", path])
+            #expect(read.status != 0 && !read.stdout.contains(canary), "uid 65534 read \(path)")
+        }
         #expect(Self.mode(bundle) == 0o700)
         #expect(Self.mode("\(bundle)/config.json") == 0o600 && Self.mode("\(bundle)/container.json") == 0o600)
         for file in try FS.list(node.manifests) { #expect(Self.mode("\(node.manifests)/\(file)") == 0o600, "\(file)") }
-        let uid = try #require(try podUID(node, pod: "holder"))
-        let logFile = try #require(byRoot.first { $0.hasPrefix("\(node.logs)/") })
         #expect(Self.mode(String(logFile)) == 0o640, "\(logFile)")
         #expect(Self.mode("\(node.root)/pods/\(uid)/volumes/kubernetes.io~secret") == 0o750)
     }
