@@ -58,7 +58,10 @@ public final class StateStore {
     /// -wal and -shm files with the database's mode and owner; existing ones are set here too.
     private static func restrictAccess(_ path: String) throws(SwkError) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .errno("create \(path)") }
+        guard fd >= 0 else {
+            if errno == EACCES || errno == EPERM { throw SwkError(.failedPrecondition, "permission denied opening \(path)") }
+            throw .errno("create \(path)")
+        }
         close(fd)
         let group = HostAccess.readerGroup()
         for file in [path, "\(path)-wal", "\(path)-shm"] {
