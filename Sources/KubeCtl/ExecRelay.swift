@@ -25,15 +25,11 @@ enum ExecRelay {
         let out = try makePipe(), err = try makePipe()
         let input = forwardInput ? try makePipe() : nil
 
-        // Our signals are read from a signalfd while the relay runs, then restored.
-        var set = sigset_t(), old = sigset_t()
-        sigemptyset(&set)
-        for sig in forwarded { sigaddset(&set, sig) }
-        pthread_sigmask(SIG_BLOCK, &set, &old)
-        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
-        let signals = swk_signal_fd(&set)
-        guard signals >= 0 else { throw .errno("signalfd for exec") }
-        opened.append(signals)
+        // Our signals arrive on a pipe while the relay runs (in whichever thread the kernel
+        // picks), then the previous actions come back.
+        let signals = forwarded.withUnsafeBufferPointer { swk_signal_pipe($0.baseAddress, Int32($0.count)) }
+        guard signals >= 0 else { throw .errno("catch signals for exec") }
+        defer { swk_signal_pipe_end() }
 
         let pid = try Spawn.start(argv, stdin: input.map { .fd($0.read) } ?? .null,
                                   stdout: .fd(out.write), stderr: .fd(err.write), newSession: true)
@@ -42,8 +38,8 @@ enum ExecRelay {
             close(fd)
             opened.removeAll { $0 == fd }
         }
-        // The relay owns the command's stdin from here: it closes it at our EOF.
-        if let input { opened.removeAll { $0 == input.write } }
+        // The relay owns our ends from here and closes each when its stream ends.
+        opened.removeAll { $0 == out.read || $0 == err.read || $0 == input?.write }
         let exited = swk_pidfd_open(pid)
         if exited >= 0 { opened.append(exited) }
         var relay = Streams(stdout: (out.read, ctx.stdoutFD), stderr: (err.read, ctx.stderrFD),
@@ -51,12 +47,12 @@ enum ExecRelay {
         // A command that stops reading must not kill us with SIGPIPE: the write fails instead.
         let pipeHandler = signal(SIGPIPE, SIG_IGN)
         relay.copy(until: exited, forwarding: signals, to: pid)
+        relay.closeAll()
         signal(SIGPIPE, pipeHandler)
-        if let w = relay.inputTarget { close(w) }
         return try Spawn.wait(pid)
     }
 
-    /// The copy loop's state: which sources are still open.
+    /// The copy loop's state: the streams still open, whose pipe ends it owns.
     struct Streams {
         var outputs: [(from: Int32, to: Int32)]
         var inputSource: Int32?
@@ -68,12 +64,13 @@ enum ExecRelay {
             inputTarget = input?.1
         }
 
-        /// Copies until both outputs reach EOF, or the runtime has exited and what its command
-        /// wrote is drained (a background child keeping the pipes open must not hold us).
+        /// Copies until the runtime has exited (`exited`, its pidfd; -1 on kernels without one)
+        /// and what its command wrote is drained: a background child keeping the pipes open must
+        /// not hold us, nor a command that closed its outputs stop our input and signals.
         mutating func copy(until exited: Int32, forwarding signals: Int32, to pid: pid_t) {
             var buf = [UInt8](repeating: 0, count: 65536)
             var runtimeGone = false
-            while !outputs.isEmpty {
+            while !outputs.isEmpty || (exited >= 0 && !runtimeGone) {
                 var fds = outputs.map { pollfd(fd: $0.from, events: Int16(POLLIN), revents: 0) }
                 fds.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0))
                 fds.append(pollfd(fd: runtimeGone ? -1 : exited, events: Int16(POLLIN), revents: 0))
@@ -83,7 +80,7 @@ enum ExecRelay {
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return }
                 let base = outputs.count
-                if fds[base].revents != 0 { forwardPending(signals, to: pid) }
+                if fds[base].revents != 0 { forwardPending(to: pid) }
                 if fds[base + 1].revents != 0 { runtimeGone = true }
                 if fds[base + 2].revents != 0 { copyInput(&buf) }
                 var open: [(from: Int32, to: Int32)] = []
@@ -91,9 +88,13 @@ enum ExecRelay {
                     guard fds[i].revents != 0 else { open.append(stream); continue }
                     let got = buf.withUnsafeMutableBytes { read(stream.from, $0.baseAddress, $0.count) }
                     if got < 0 && errno == EINTR { open.append(stream); continue }
-                    if got <= 0 { continue }
-                    _ = buf.withUnsafeBytes { FS.writeAll(stream.to, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
-                    open.append(stream)
+                    // At EOF, or when our side is gone (`| head`): closing the pipe gives the
+                    // command EPIPE/SIGPIPE, as in a shell pipeline.
+                    if got > 0, buf.withUnsafeBytes({ FS.writeAll(stream.to, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }) {
+                        open.append(stream)
+                    } else {
+                        close(stream.from)
+                    }
                 }
                 outputs = open
             }
@@ -111,8 +112,16 @@ enum ExecRelay {
             inputTarget = nil
         }
 
-        private func forwardPending(_ signals: Int32, to pid: pid_t) {
-            while case let sig = swk_signal_next(signals), sig > 0 { kill(pid, sig) }
+        mutating func closeAll() {
+            for stream in outputs { close(stream.from) }
+            if let target = inputTarget { close(target) }
+            outputs = []
+            inputSource = nil
+            inputTarget = nil
+        }
+
+        private func forwardPending(to pid: pid_t) {
+            while case let sig = swk_signal_pipe_next(), sig > 0 { kill(pid, sig) }
         }
     }
 }

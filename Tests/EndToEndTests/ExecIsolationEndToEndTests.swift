@@ -120,6 +120,38 @@ struct ExecIsolationEndToEndTests {
         #expect(none.status == 0 && none.stdout.isEmpty, "\(none)")
     }
 
+    @Test(.enabled(if: compiler != nil, "needs a C compiler for the in-container probe"),
+          arguments: HostAccessEndToEndTests.runtimes)
+    func aNonTTYExecStreamsOutputAsItComesAndForwardsSIGINT(runtime: String) throws {
+        let node = try HostAccessEndToEndTests.node(runtime)
+        defer { node.shutdown() }
+        try Self.startProbePod(node)
+        var p: [Int32] = [-1, -1]
+        try #require(pipe(&p) == 0)
+        defer { close(p[0]) }
+        let pid = try Spawn.start(["\(NodeHarness.binDir)/swkubectl", "--root-dir", node.root, "exec", "typist", "--",
+                                   "sh", "-c", "trap 'echo got INT; exit 5' INT; echo ready; sleep 100 & wait"],
+                                  stdout: .fd(p[1]))
+        close(p[1])
+        // "ready" arrives while the command still runs: the relay does not hold output back.
+        var seen = ""
+        let deadline = monotonicSeconds() + 30
+        while !seen.contains("ready\n") && monotonicSeconds() < deadline {
+            var fds = [pollfd(fd: p[0], events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 1000) >= 0 else { break }
+            var buf = [UInt8](repeating: 0, count: 256)
+            let got = fds[0].revents != 0 ? read(p[0], &buf, buf.count) : 0
+            if got > 0 { seen += String(decoding: buf[0..<got], as: UTF8.self) }
+            if fds[0].revents != 0 && got <= 0 { break }
+        }
+        #expect(seen == "ready\n", "\(seen)")
+        kill(pid, SIGINT)
+        let status = try Spawn.wait(pid)
+        var rest = [UInt8](repeating: 0, count: 256)
+        let got = read(p[0], &rest, rest.count)
+        #expect(status == 5 && got > 0 && String(decoding: rest[0..<got], as: UTF8.self) == "got INT\n", "status \(status)")
+    }
+
     @Test func theSwkubeGroupReadsStateAndLogsAndOtherUsersDoNot() throws {
         var created = false
         if HostAccess.readerGroup() == nil {
@@ -140,6 +172,10 @@ struct ExecIsolationEndToEndTests {
         #expect(member.status == 0 && member.stdout.contains("talker"), "\(member)")
         let logs = try HostAccessEndToEndTests.asNobody(kubectl + ["logs", "talker"], groups: [gid])
         #expect(logs.status == 0 && logs.stdout == "hello\n", "\(logs)")
+        let described = try HostAccessEndToEndTests.asNobody(kubectl + ["describe", "pod", "talker"], groups: [gid])
+        #expect(described.status == 0 && described.stdout.contains("Status:       Running"), "\(described)")
+        let events = try HostAccessEndToEndTests.asNobody(kubectl + ["get", "events"], groups: [gid])
+        #expect(events.status == 0 && events.stdout.contains("Started"), "\(events)")
         let other = try HostAccessEndToEndTests.asNobody(kubectl + ["get", "pods"])
         #expect(other.status != 0 && other.stderr.contains("permission denied"), "\(other)")
         let otherLogs = try HostAccessEndToEndTests.asNobody(kubectl + ["logs", "talker"])

@@ -12,11 +12,16 @@ int swk_sigchld_fd(void);
 /// Drains pending signalfd records so the descriptor stops polling readable. Returns 0 or -1.
 int swk_sigchld_drain(int fd);
 
-/// A non-blocking, close-on-exec signalfd for `set`, which the caller has blocked. -1 on failure.
-int swk_signal_fd(const sigset_t *set);
+/// Catches `signals` (`count` of them) in whichever thread they arrive, each as one byte (its
+/// number) written to a pipe; returns the pipe's non-blocking, close-on-exec read end, or -1 with
+/// errno. One such catcher at a time; `swk_signal_pipe_end` restores the previous actions.
+int swk_signal_pipe(const int *signals, int count);
 
-/// The next signal pending on signalfd `fd`: its number, 0 when none is pending, -1 on error.
-int swk_signal_next(int fd);
+/// The next caught signal: its number, 0 when none is pending.
+int swk_signal_pipe_next(void);
+
+/// Restores the actions `swk_signal_pipe` replaced and closes its pipe.
+void swk_signal_pipe_end(void);
 
 /// Closes every descriptor >= `lowfd` (close_range, falling back to a loop).
 void swk_close_from(int lowfd);
