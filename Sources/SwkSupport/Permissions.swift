@@ -15,14 +15,16 @@ public enum HostAccess {
     }
 
     /// `mkdir -p path` (missing parents 0755), then `path` itself set to exactly `mode`, whatever
-    /// it was: a directory left with 0755 by an older install becomes `mode` here.
-    public static func directory(_ path: String, mode: mode_t) throws(SwkError) {
+    /// it was: a directory left with 0755 by an older install becomes `mode` here. `narrowOnly`:
+    /// bits beyond `mode` are removed, none added (an operator's stricter choice stays).
+    public static func directory(_ path: String, mode: mode_t, narrowOnly: Bool = false) throws(SwkError) {
         try FS.makeDirectories(path, mode: 0o755)
         var st = stat()
         guard stat(path, &st) == 0 else { throw .errno("stat \(path)") }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SwkError(.invalidArgument, "\(path) is not a directory") }
-        if st.st_mode & 0o7777 != mode {
-            guard chmod(path, mode) == 0 else { throw .errno("chmod \(path) to \(String(mode, radix: 8))") }
+        let wanted = narrowOnly ? st.st_mode & 0o7777 & mode : mode
+        if st.st_mode & 0o7777 != wanted {
+            guard chmod(path, wanted) == 0 else { throw .errno("chmod \(path) to \(String(wanted, radix: 8))") }
         }
     }
 

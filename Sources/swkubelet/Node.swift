@@ -22,8 +22,9 @@ struct Node {
         // entry inside but state.db is 0700.
         try HostAccess.directory(settings.rootDir, mode: 0o711)
         try HostAccess.directory(settings.runDir, mode: 0o700)
-        // kubelet's 0755 for /var/log/pods: the files in it are 0640 (swkube-shim).
-        try HostAccess.directory(settings.podLogDir, mode: 0o755)
+        // At most kubelet's 0755 for /var/log/pods (never group/other-writable); the files in it
+        // are 0640 (swkube-shim).
+        try HostAccess.directory(settings.podLogDir, mode: 0o755, narrowOnly: true)
         let clock = SystemClock()
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
         // Where swkubectl finds the runtime (exec) and the logs without being told.

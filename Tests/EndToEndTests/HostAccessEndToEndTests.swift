@@ -124,13 +124,15 @@ struct HostAccessEndToEndTests {
     @Test func aStartRepairsAnInstallLeftWithOpenModes() throws {
         let node = try Self.node("swkube-runc")
         defer { node.shutdown() }
-        // As an older swkube left them: every directory 0755, state.db 0644.
+        // As an older swkube left them: every directory 0755, state.db 0644; the log directory
+        // made world-writable by hand.
         let closed = ["\(node.root)/containers", "\(node.root)/pods", "\(node.root)/content", "\(node.root)/snapshots",
                       node.run, "\(node.run)/containers", "\(node.run)/sandboxes", "\(node.run)/runc"]
-        for dir in closed + [node.root, node.logs] {
+        for dir in closed + [node.root] {
             try FS.makeDirectories(dir)
             chmod(dir, 0o755)
         }
+        chmod(node.logs, 0o777)
         let db = "\(node.root)/state.db"
         close(open(db, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644))
         chmod(db, 0o644)
