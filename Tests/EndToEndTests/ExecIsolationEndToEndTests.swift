@@ -130,7 +130,7 @@ struct ExecIsolationEndToEndTests {
         try #require(pipe(&p) == 0)
         defer { close(p[0]) }
         let pid = try Spawn.start(["\(NodeHarness.binDir)/swkubectl", "--root-dir", node.root, "exec", "typist", "--",
-                                   "sh", "-c", "trap 'echo got INT; exit 5' INT; echo ready; sleep 100 & wait"],
+                                   "sh", "-c", "trap 'echo got INT; exit 5' INT; echo ready; sleep 100 >/dev/null 2>&1 & wait"],
                                   stdout: .fd(p[1]))
         close(p[1])
         // "ready" arrives while the command still runs: the relay does not hold output back.
