@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "swk_shim.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -24,6 +26,45 @@ int swk_sigchld_drain(int fd) {
         if (n < 0 && errno == EAGAIN) return 0;
         return n < 0 ? -1 : 0;
     }
+}
+
+static int signal_pipe[2] = {-1, -1};
+static int caught[16], caught_count;
+static struct sigaction previous[16];
+
+static void write_signal(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    (void)!write(signal_pipe[1], &b, 1);
+    errno = saved;
+}
+
+int swk_signal_pipe(const int *signals, int count) {
+    if (count > 16 || signal_pipe[0] >= 0) { errno = EINVAL; return -1; }
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = write_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (caught_count = 0; caught_count < count; caught_count++) {
+        caught[caught_count] = signals[caught_count];
+        sigaction(signals[caught_count], &sa, &previous[caught_count]);
+    }
+    return signal_pipe[0];
+}
+
+int swk_signal_pipe_next(void) {
+    unsigned char b;
+    return read(signal_pipe[0], &b, 1) == 1 ? b : 0;
+}
+
+void swk_signal_pipe_end(void) {
+    for (int i = 0; i < caught_count; i++) sigaction(caught[i], &previous[i], NULL);
+    caught_count = 0;
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+    signal_pipe[0] = signal_pipe[1] = -1;
 }
 
 void swk_close_from(int lowfd) {

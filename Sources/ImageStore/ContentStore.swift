@@ -12,6 +12,8 @@ struct ContentStore: Sendable {
     init(root: String) throws(SwkError) {
         blobsDir = "\(root)/content/blobs/sha256"
         ingestDir = "\(root)/content/ingest"
+        // Root's alone (containerd's 0700): blobs of private images; repaired at every open.
+        try HostAccess.directory("\(root)/content", mode: 0o700)
         try FS.makeDirectories(blobsDir)
         try FS.makeDirectories(ingestDir)
     }

@@ -85,7 +85,9 @@ public final class ImageStore: Sendable {
         indexPath = "\(self.root)/images.json"
         lockPath = "\(self.root)/images.lock"
         leasePath = "\(self.root)/leases.lock"
-        try FS.makeDirectories(snapshotsDir)
+        // 0700, repaired at every open: image files keep their setuid bits and device nodes, which
+        // no host user but root may reach (CVE-2021-41103).
+        try HostAccess.directory(snapshotsDir, mode: 0o700)
         try removeCrashLeftovers()
     }
 

@@ -126,9 +126,9 @@ func readManifestInputs(_ inputs: [String], _ ctx: Context) throws(SwkError) -> 
 }
 
 /// Replaces a manifest atomically (temp file in the same directory, ignored by the daemon's
-/// name rule, then rename).
+/// name rule, then rename), 0600: a manifest may be a Secret.
 func write(_ path: String, _ text: String) throws(SwkError) {
-    try FS.writeAtomic(path, text.isEmpty || text.hasSuffix("\n") ? text : text + "\n")
+    try FS.writeAtomic(path, text.isEmpty || text.hasSuffix("\n") ? text : text + "\n", mode: 0o600)
 }
 
 func readAll(_ fd: Int32) throws(SwkError) -> [UInt8] {

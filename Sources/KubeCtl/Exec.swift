@@ -5,7 +5,8 @@ import SwkSupport
 
 /// `swkubectl exec NAME [-c C] [-i] [-t] -- CMD…`: runs a command in a running container by
 /// calling the node's OCI runtime directly, `<runtime> --root <run-dir>/runc exec [--tty
-/// --console-socket S] <container-id> CMD…`, the way the daemon's shims call it (no daemon
+/// --console-socket S] <container-id> CMD…` (without `-t` in its own session, over pipes we
+/// relay: `ExecRelay`), the way the daemon's shims call it (no daemon
 /// round trip, so it also works while swkubelet is down). The runtime is the one the daemon
 /// recorded (else `swkube-runc` beside swkubectl). Exits with the command's exit status.
 public struct Exec: Sendable {
@@ -44,17 +45,8 @@ public struct Exec: Sendable {
         let argv = [settings.runtime, "--root", "\(settings.runDir)/runc", "exec"]
         let status = tty
             ? try Console.run(argv, id: c.containerID, command: command, forwardInput: stdin, ctx)
-            : try runPlain(argv + [c.containerID] + command, ctx)
+            : try ExecRelay.run(argv + [c.containerID] + command, forwardInput: stdin, ctx)
         return Output(stderr: status == 0 ? "" : "command terminated with exit code \(status)\n", exitCode: status)
-    }
-
-    private func runPlain(_ argv: [String], _ ctx: Context) throws(SwkError) -> Int32 {
-        func wire(_ fd: Int32, _ target: Int32) -> Spawn.Stdio { fd == target ? .inherit : .fd(fd) }
-        return try withSignalsLeftToTheChild { () throws(SwkError) -> Int32 in
-            let pid = try Spawn.start(argv, stdin: stdin ? wire(ctx.stdinFD, 0) : .null,
-                                      stdout: wire(ctx.stdoutFD, 1), stderr: wire(ctx.stderrFD, 2))
-            return try Spawn.wait(pid)
-        }
     }
 }
 

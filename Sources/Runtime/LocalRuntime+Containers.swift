@@ -22,7 +22,11 @@ extension LocalRuntime {
         let id = try RuntimeIDs.make()
         let dir = layout.containerDir(id), layer = layout.layerDir(id)
         do {
+            // containerd's bundle modes: the bundle 0700, its rootfs 0711. The writable layer 0700
+            // outside; upper's own mode is the container's `/`, so it stays 0755.
+            try FS.makeDirectories(dir, mode: 0o700)
             try FS.makeDirectories("\(dir)/rootfs", mode: 0o711)
+            try FS.makeDirectories(layer, mode: 0o700)
             try FS.makeDirectories("\(layer)/upper", mode: 0o755)
             try FS.makeDirectories("\(layer)/work", mode: 0o700)
             try Mounts.overlay(lowerDirs: image.lowerDirs, upper: "\(layer)/upper", work: "\(layer)/work", target: "\(dir)/rootfs")
@@ -60,7 +64,7 @@ extension LocalRuntime {
             try JSONFile.write(bundle, to: "\(dir)/config.json")
             let logPath = sandboxConfig.logDirectory.isEmpty || container.logPath.isEmpty
                 ? "\(dir)/container.log" : "\(sandboxConfig.logDirectory)/\(container.logPath)"
-            try FS.makeDirectories(FS.dirname(of: logPath))
+            try HostAccess.logDirectory(FS.dirname(of: logPath))
             var stored = container
             stored.mounts = PodVolumes.withoutContents(container.mounts)
             let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: stored, imageRef: image.id,

@@ -63,8 +63,12 @@ public actor LocalRuntime: RuntimeService {
     public init(_ configuration: Configuration) throws(SwkError) {
         config = configuration
         layout = RuntimeLayout(rootDir: configuration.rootDir, runDir: configuration.runDir)
-        for dir in [layout.sandboxesDir, layout.containersDir, "\(layout.rootDir)/containers", configuration.runtimeRoot] {
-            try FS.makeDirectories(dir, mode: 0o711)
+        // Root's alone, repaired at every start (issue 11): bundles, overlay mounts and writable
+        // layers hold the containers' setuid files and device nodes, pod volumes their Secrets.
+        // No non-root process walks these paths: the runtime opens and mounts them as root.
+        for dir in [layout.sandboxesDir, layout.containersDir, "\(layout.rootDir)/containers",
+                    "\(layout.rootDir)/pods", configuration.runtimeRoot] {
+            try HostAccess.directory(dir, mode: 0o700)
         }
         for id in try FS.list(layout.sandboxesDir) {
             if let r = try? JSONFile.read(SandboxRecord.self, from: "\(layout.sandboxDir(id))/sandbox.json") { sandboxes[id] = r }
@@ -94,7 +98,7 @@ public actor LocalRuntime: RuntimeService {
         if !hostNetwork { namespaces["network"] = "\(dir)/ns/net"; namespaces["uts"] = "\(dir)/ns/uts" }
         if !hostIPC { namespaces["ipc"] = "\(dir)/ns/ipc" }
         do {
-            try FS.makeDirectories("\(dir)/ns", mode: 0o711)
+            try FS.makeDirectories("\(dir)/ns", mode: 0o700)
             if !namespaces.isEmpty {
                 let flags = (hostNetwork ? 0 : Int32(SWK_CLONE_NEWNET) | Int32(SWK_CLONE_NEWUTS))
                     | (hostIPC ? 0 : Int32(SWK_CLONE_NEWIPC))

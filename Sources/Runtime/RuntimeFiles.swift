@@ -107,7 +107,8 @@ enum JSONFile {
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do { data = try encoder.encode(value) } catch { throw SwkError(.internal, "encode \(path)", cause: error) }
-        try FS.writeAtomic(path, [UInt8](data))
+        // 0600: records and bundles carry env values from Secrets.
+        try FS.writeAtomic(path, [UInt8](data), mode: 0o600)
     }
 
     static func read<T: Decodable>(_ type: T.Type, from path: String) throws(SwkError) -> T {

@@ -8,6 +8,10 @@ import SwkSupport
 ///     <rootDir>/pods/<pod uid>/volumes/kubernetes.io~configmap/<name>
 ///     <rootDir>/pods/<pod uid>/volumes/kubernetes.io~secret/<name>      (always a tmpfs)
 ///
+/// The host side is root's alone, as kubelet's 0750 pod directories: `<rootDir>/pods` is 0700
+/// (`LocalRuntime`), the directories above each volume 0750, so no other host user reaches a
+/// volume, not even a secret tmpfs, while containers see each volume's own mode at its mount.
+///
 /// A volume is provisioned when the first container that mounts it is created, shared by the
 /// pod's later containers (and restarts), and removed with the pod's last sandbox. hostPath
 /// volumes are only checked (or created, for the `…OrCreate` types) where they are.
@@ -62,6 +66,7 @@ enum PodVolumes {
     /// A ConfigMap or Secret projection: each file written atomically with its mode (so a
     /// container created later sees the current data), on a tmpfs for secrets.
     static func projected(_ dir: String, _ files: [VolumeFile], memory: Bool) throws(SwkError) -> String {
+        try FS.makeDirectories(FS.dirname(of: dir), mode: 0o750)
         try FS.makeDirectories(dir, mode: 0o755)
         if memory, !isMountPoint(dir) {
             guard mount("tmpfs", dir, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755") == 0 else {
@@ -119,6 +124,7 @@ enum PodVolumes {
     /// An emptyDir: a world-writable directory (kubelet's 0777), with a tmpfs of `sizeLimit` bytes
     /// (none: the kernel's default, half the RAM) mounted on it for medium Memory. Idempotent.
     static func emptyDir(_ dir: String, memory: Bool, sizeLimit: Int64) throws(SwkError) -> String {
+        try FS.makeDirectories(FS.dirname(of: dir), mode: 0o750)
         try FS.makeDirectories(dir, mode: 0o777)
         if memory, !isMountPoint(dir) {
             var options = "mode=0777"

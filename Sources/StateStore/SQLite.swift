@@ -33,6 +33,12 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
     }
 
+    /// SQLITE_FCNTL_PERSIST_WAL: the last close keeps the -wal and -shm files.
+    func persistWAL() {
+        var on: Int32 = 1
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on)
+    }
+
     deinit {
         for stmt in cache.values { sqlite3_finalize(stmt) }
         sqlite3_close_v2(db)

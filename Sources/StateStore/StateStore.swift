@@ -35,8 +35,12 @@ public final class StateStore {
             try Self.checkReadable(path)
         } else {
             try FS.makeDirectories(FS.dirname(of: path))
+            try Self.restrictAccess(path)
         }
         db = try SQLiteConnection(path: path, readOnly: readOnly)
+        // The -wal and -shm files stay when the daemon closes: a reader that may not create them
+        // (group swkube, in a 0711 directory) still reads the last state while the daemon is down.
+        if !readOnly { db.persistWAL() }
         try db.execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON")
         if readOnly {
             try checkReaderVersion()
@@ -46,6 +50,22 @@ public final class StateStore {
             // daemon observes again at its next start.
             try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
             try Schema.migrate(db)
+        }
+    }
+
+    /// state.db 0640, group `swkube` when the host has one (its members run swkubectl's read-only
+    /// commands), else root's: status, events and errors name Secrets and pods. SQLite creates the
+    /// -wal and -shm files with the database's mode and owner; existing ones are set here too.
+    private static func restrictAccess(_ path: String) throws(SwkError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            if errno == EACCES || errno == EPERM { throw SwkError(.failedPrecondition, "permission denied opening \(path)") }
+            throw .errno("create \(path)")
+        }
+        close(fd)
+        let group = HostAccess.readerGroup()
+        for file in [path, "\(path)-wal", "\(path)-shm"] {
+            try HostAccess.file(file, mode: 0o640, group: group)
         }
     }
 

@@ -51,12 +51,8 @@ enum ExecCommand {
         }
         if let pidFile = a.value("pid-file") { try FS.writeAtomic(FS.absolute(pidFile), String(pid)) }
         if a.has("detach") { return 0 }
-        var waitStatus: Int32 = 0
-        while waitpid(pid, &waitStatus, 0) < 0 {
-            if errno == EINTR { continue }
-            throw .errno("wait for exec process \(pid)")
-        }
-        return Spawn.exitCode(fromWaitStatus: waitStatus)
+        // As runc's exec: our signals go on to the process (swkubectl sends them to us only).
+        return Spawn.exitCode(fromWaitStatus: try RunCommand.forwardSignalsUntilExit(pid))
     }
 
     private static func processSpec(_ a: Arguments, base: Process?, rootfs: String) throws(SwkError) -> Process {

@@ -47,7 +47,7 @@ enum RunCommand {
         while true {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return status }
-            if r < 0 && errno != EINTR { throw .errno("wait for container init \(pid)") }
+            if r < 0 && errno != EINTR { throw .errno("wait for process \(pid)") }
             var info = siginfo_t()
             let sig = sigwaitinfo(&set, &info)
             if sig > 0 && sig != SIGCHLD { kill(pid, sig) }

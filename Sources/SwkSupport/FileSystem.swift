@@ -61,7 +61,9 @@ public enum FS {
     /// Writes a file so that readers see the old or the new content, never a mix: temp + rename.
     public static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool = false) throws(SwkError) {
         let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A fresh file: a leftover temp file (or a symlink) must not lend its mode or target.
+        unlink(tmp)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .errno("create \(tmp)") }
         let ok = bytes.withUnsafeBytes { writeAll(fd, $0) }
         if ok && sync { fsync(fd) }

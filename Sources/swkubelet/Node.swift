@@ -14,9 +14,18 @@ struct Node {
     let logger: Logger
 
     func run() async throws {
-        for dir in [settings.podManifestPath, settings.rootDir, settings.runDir, settings.podLogDir] {
-            try FS.makeDirectories(dir)
+        // The manifests are the operator's: created root-only when missing, never re-moded.
+        try FS.makeDirectories(FS.dirname(of: settings.podManifestPath))
+        if mkdir(settings.podManifestPath, 0o700) != 0 && errno != EEXIST {
+            throw SwkError.errno("mkdir \(settings.podManifestPath)")
         }
+        // 0711, as containerd's root: group swkube's readers must traverse it to state.db; every
+        // entry inside but state.db is 0700.
+        try HostAccess.directory(settings.rootDir, mode: 0o711)
+        try HostAccess.directory(settings.runDir, mode: 0o700)
+        // At most kubelet's 0755 for /var/log/pods (never group/other-writable); the files in it
+        // are 0640 (swkube-shim).
+        try HostAccess.directory(settings.podLogDir, mode: 0o755, narrowOnly: true)
         let clock = SystemClock()
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
         // Where swkubectl finds the runtime (exec) and the logs without being told.

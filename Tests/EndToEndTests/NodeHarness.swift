@@ -92,6 +92,11 @@ final class NodeHarness {
         if daemon > 0 { kill(daemon, SIGKILL); _ = try? Spawn.wait(daemon); daemon = 0 }
     }
 
+    /// Stops the daemon as an operator would (SIGTERM), leaving the containers running.
+    func stopDaemon() {
+        if daemon > 0 { kill(daemon, SIGTERM); _ = try? Spawn.wait(daemon); daemon = 0 }
+    }
+
     var daemonAlive: Bool { daemon > 0 && kill(daemon, 0) == 0 && waitpid(daemon, nil, WNOHANG) == 0 }
 
     func kubectl(_ args: [String]) throws -> Spawn.Output {
