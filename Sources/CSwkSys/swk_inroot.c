@@ -138,12 +138,13 @@ static int lookup(int root, const char *path, int flags) {
     return walk(root, path, flags & SWK_IN_ROOT_BENEATH);
 }
 
-int swk_open_in_root(int root, const char *path, int flags) {
-    int fd = lookup(root, path, flags);
-    if (fd >= 0 || errno != ENOENT || !(flags & (SWK_IN_ROOT_MKDIR | SWK_IN_ROOT_MKFILE))) return fd;
-    // Create what is missing one component at a time, each through its parent's descriptor, and
-    // resolve every prefix again inside the root: a symlink swapped in meanwhile is followed only
-    // as far as the root allows.
+// Creates what is missing of `path` one component at a time, each through its parent's
+// descriptor, resolving every prefix again inside the root: a symlink swapped in meanwhile is
+// followed only as far as the root allows. Returns the descriptor, -1 with errno, or -2 when a
+// component is a dangling symlink: `retry` then holds the path with that link substituted (the
+// link's target is created, as runc's SecureJoin + MkdirAllInRoot do for /etc/resolv.conf ->
+// ../run/... in an image).
+static int create_missing(int root, const char *path, int flags, char retry[PATH_CAP]) {
     char prefix[PATH_CAP], name[NAME_CAP];
     size_t pn = 0;
     int parent = dup_fd(root);
@@ -156,6 +157,7 @@ int swk_open_in_root(int root, const char *path, int flags) {
         if (n >= sizeof name || pn + 1 + n >= sizeof prefix) { close(parent); errno = ENAMETOOLONG; return -1; }
         memcpy(name, p, n);
         name[n] = 0;
+        size_t parent_len = pn;
         prefix[pn++] = '/';
         memcpy(prefix + pn, name, n + 1);
         pn += n;
@@ -176,10 +178,37 @@ int swk_open_in_root(int root, const char *path, int flags) {
             }
             if (made < 0 && errno != EEXIST) { close_keep_errno(parent); return -1; }
             next = lookup(root, rel, flags);
+            char link[PATH_CAP];
+            ssize_t ln;
+            if (next < 0 && errno == ENOENT && (ln = readlinkat(parent, name, link, sizeof link - 1)) > 0) {
+                link[ln] = 0;
+                close(parent);
+                size_t len = link[0] == '/' ? 0 : parent_len;
+                if (len + 1 + (size_t)ln + 1 + strlen(p) >= PATH_CAP) { errno = ENAMETOOLONG; return -1; }
+                memcpy(retry, prefix, len);
+                retry[len++] = '/';
+                memcpy(retry + len, link, (size_t)ln);
+                len += (size_t)ln;
+                memcpy(retry + len, p, strlen(p) + 1);
+                return -2;
+            }
         }
         close_keep_errno(parent);
         if (next < 0) return -1;
         parent = next;
+    }
+}
+
+int swk_open_in_root(int root, const char *path, int flags) {
+    char paths[2][PATH_CAP];
+    for (int links = 0;; links++) {
+        int fd = lookup(root, path, flags);
+        if (fd >= 0 || errno != ENOENT || !(flags & (SWK_IN_ROOT_MKDIR | SWK_IN_ROOT_MKFILE))) return fd;
+        char *retry = paths[links % 2];
+        fd = create_missing(root, path, flags, retry);
+        if (fd != -2) return fd;
+        if (links >= MAX_LINKS) { errno = ELOOP; return -1; }
+        path = (flags & SWK_IN_ROOT_BENEATH) ? retry + 1 : retry;  // BENEATH: relative, as given
     }
 }
 

@@ -63,6 +63,24 @@ struct InRootTests {
         #expect(!FS.exists("\(FS.dirname(of: root))/new"))
     }
 
+    /// A dangling symlink on the way is followed inside the root and its target created (an
+    /// image's /etc/resolv.conf -> ../run/…), as runc does; under BENEATH only where it stays below.
+    @Test(arguments: [Int32(0), walk])
+    func danglingSymlinksAreCreatedInsideTheRoot(mode: Int32) throws {
+        let root = try tree()
+        defer { try? FS.removeTree(root) }
+        try FS.makeDirectories("\(root)/etc")
+        symlink("../../../run/x/stub", "\(root)/etc/resolv.conf")
+        symlink("/made/here", "\(root)/dangling")
+        symlink("newdir", "\(root)/d2")
+        #expect(Self.outcome(root, "/etc/resolv.conf", mode | Int32(SWK_IN_ROOT_MKFILE)) == "\(root)/run/x/stub")
+        #expect(Self.outcome(root, "/dangling/d", mode | Int32(SWK_IN_ROOT_MKDIR)) == "\(root)/made/here/d")
+        let beneath = mode | Int32(SWK_IN_ROOT_MKDIR | SWK_IN_ROOT_BENEATH)
+        #expect(Self.outcome(root, "d2/x", beneath) == "\(root)/newdir/x")
+        #expect(Self.outcome(root, "up/x", beneath) == "errno 18")
+        #expect(!FS.exists("\(FS.dirname(of: root))/run") && !FS.exists("/made"))
+    }
+
     /// A /proc magic link is never followed out: openat2 refuses it, the walk reads it as text.
     @Test(arguments: [Int32(0), walk])
     func magicLinksAreNotFollowed(mode: Int32) {
