@@ -121,8 +121,10 @@ static void make_devices_and_links(const struct swk_container_spec *s, int root)
     }
 }
 
-// maskedPaths and readonlyPaths, resolved inside the new root (after pivot_root, "/").
+// maskedPaths and readonlyPaths, resolved inside the new root (after pivot_root, "/"), mounted
+// through the container's /proc/self/fd (the exec FIFO needs that /proc too).
 static void mask_and_protect(const struct swk_container_spec *s) {
+    if (s->nmasked + s->nreadonly == 0) return;
     int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) fail(s, "open", "/");
     char at[32];
@@ -149,6 +151,7 @@ static void mask_and_protect(const struct swk_container_spec *s) {
         swk_fd_path(at, fd);
         if (mount(at, at, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind readonly path", p);
         close(fd);
+        // The bind covers the looked-up directory: resolve again to reach it.
         fd = open_in_root(s, root, p, 0, "resolve readonly path");
         swk_fd_path(at, fd);
         if (mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)

@@ -96,6 +96,24 @@ struct PathSafetyTests {
         }
     }
 
+    /// maskedPaths and readonlyPaths are resolved inside the root (a symlink climbing out lands on
+    /// the container's own directory).
+    @Test func maskedAndReadonlyPathsStayInsideTheRoot() throws {
+        let f = try Fixture("mask")
+        defer { f.cleanup() }
+        try FS.makeDirectories("\(f.bundle)/rootfs/secret")
+        try FS.makeDirectories("\(f.bundle)/rootfs/ro")
+        try FS.writeAtomic("\(f.bundle)/rootfs/secret/file", "s")
+        symlink("../../../../ro", "\(f.bundle)/rootfs/up")
+        f.spec.linux?.maskedPaths = ["/secret"]
+        f.spec.linux?.readonlyPaths = ["/up"]
+        f.script("cat /secret/file 2>/dev/null || echo masked; touch /ro/x 2>/dev/null && echo writable || echo readonly")
+        try f.writeConfig()
+        let out = try f.runtime(["run", "--bundle", f.bundle, f.id])
+        #expect(out.status == 0, "stderr: \(out.stderr)")
+        #expect(out.stdout == "masked\nreadonly\n")
+    }
+
     /// A working directory that is a symlink climbing out (`/work -> ../../..`) ends at the root.
     @Test func aWorkingDirectorySymlinkStaysInsideTheRoot() throws {
         let f = try Fixture("cwdlink")
