@@ -2,11 +2,13 @@
 // only syscalls on memory the Swift parent prepared: no malloc, no stdio, no locks.
 #define _GNU_SOURCE
 #include "swk_container.h"
+#include "swk_inroot.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,32 +55,6 @@ static void __attribute__((noreturn)) fail(const struct swk_container_spec *s, c
     _exit(1);
 }
 
-static size_t join_path(char *buf, size_t cap, const char *a, const char *b) {
-    size_t n = 0;
-    for (size_t i = 0; a[i] != 0 && n + 1 < cap; i++) buf[n++] = a[i];
-    if (n > 0 && buf[n - 1] == '/' && b[0] == '/') n--;
-    for (size_t i = 0; b[i] != 0 && n + 1 < cap; i++) buf[n++] = b[i];
-    buf[n] = 0;
-    return n;
-}
-
-// mkdir -p on a path buffer we may modify in place.
-static int mkdir_all(const char *path, mode_t mode) {
-    // Mount targets mostly exist or miss one level: one mkdir instead of one per component.
-    if (mkdir(path, mode) == 0 || errno == EEXIST) return 0;
-    if (errno != ENOENT) return -1;
-    char buf[4096];
-    copy_str(buf, sizeof buf, path);
-    for (char *p = buf + 1; *p != 0; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
 static int parent_dir(char *out, size_t cap, const char *path) {
     copy_str(out, cap, path);
     char *slash = strrchr(out, '/');
@@ -87,20 +63,102 @@ static int parent_dir(char *out, size_t cap, const char *path) {
     return 0;
 }
 
-static void do_mount(const struct swk_container_spec *s, const struct swk_mount *m) {
-    char dir[4096];
-    if (m->is_file) {
-        if (parent_dir(dir, sizeof dir, m->target) == 0 && mkdir_all(dir, 0755) < 0) fail(s, "mkdir", dir);
-        int fd = open(m->target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0 && errno != EISDIR) fail(s, "create mount point", m->target);
-        if (fd >= 0) close(fd);
-    } else if (mkdir_all(m->target, 0755) < 0) {
-        fail(s, "mkdir", m->target);
-    }
-    if (mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) fail(s, "mount", m->target);
-    if (m->remount != 0 && mount(NULL, m->target, NULL, m->remount, NULL) < 0) fail(s, "remount", m->target);
-    if (m->propagation != 0 && mount(NULL, m->target, NULL, m->propagation, NULL) < 0)
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+// Resolves a container path below `root` (swk_inroot.h), or fails the child naming `step`.
+static int open_in_root(const struct swk_container_spec *s, int root, const char *path, int flags, const char *step) {
+    int fd = swk_open_in_root(root, path, flags);
+    if (fd < 0) fail(s, step, path);
+    return fd;
+}
+
+// Mounts by the descriptor the destination resolved to inside the root, never by its path again:
+// a symlink swapped into the path after the lookup cannot move the mount out of the rootfs
+// (CVE-2021-30465). A mount covers the looked-up directory, so the remount and propagation
+// steps resolve the destination again to reach the new mount.
+static void do_mount(const struct swk_container_spec *s, int root, const struct swk_mount *m) {
+    int fd = open_in_root(s, root, m->target, m->is_file ? SWK_IN_ROOT_MKFILE : SWK_IN_ROOT_MKDIR, "resolve mount destination");
+    char at[32];
+    swk_fd_path(at, fd);
+    if (mount(m->source, at, m->fstype, m->flags, m->data) < 0) fail(s, "mount", m->target);
+    close(fd);
+    if (m->remount == 0 && m->propagation == 0) return;
+    fd = open_in_root(s, root, m->target, 0, "resolve mount destination");
+    swk_fd_path(at, fd);
+    if (m->remount != 0 && mount(NULL, at, NULL, m->remount, NULL) < 0) fail(s, "remount", m->target);
+    if (m->propagation != 0 && mount(NULL, at, NULL, m->propagation, NULL) < 0)
         fail(s, "set propagation", m->target);
+    close(fd);
+}
+
+// The directory that will hold `path`, resolved (and created) inside the root.
+static int open_parent(const struct swk_container_spec *s, int root, const char *path) {
+    char dir[4096];
+    if (parent_dir(dir, sizeof dir, path) < 0) { errno = EINVAL; fail(s, "resolve parent of", path); }
+    return open_in_root(s, root, dir, SWK_IN_ROOT_MKDIR, "mkdir");
+}
+
+static void make_devices_and_links(const struct swk_container_spec *s, int root) {
+    for (int i = 0; i < s->ndevices; i++) {
+        const struct swk_device *d = &s->devices[i];
+        int dir = open_parent(s, root, d->path);
+        const char *name = base_name(d->path);
+        if (mknodat(dir, name, d->mode, makedev(d->major, d->minor)) < 0) {
+            if (errno != EEXIST) fail(s, "mknod", d->path);
+        } else if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0) {
+            fail(s, "chown", d->path);
+        }
+        close(dir);
+    }
+    for (int i = 0; i < s->nsymlinks; i++) {
+        int dir = open_parent(s, root, s->symlinks[i].path);
+        if (symlinkat(s->symlinks[i].target, dir, base_name(s->symlinks[i].path)) < 0 && errno != EEXIST)
+            fail(s, "symlink", s->symlinks[i].path);
+        close(dir);
+    }
+}
+
+// maskedPaths and readonlyPaths, resolved inside the new root (after pivot_root, "/"), mounted
+// through the container's /proc/self/fd (the exec FIFO needs that /proc too).
+static void mask_and_protect(const struct swk_container_spec *s) {
+    if (s->nmasked + s->nreadonly == 0) return;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) fail(s, "open", "/");
+    char at[32];
+    for (int i = 0; i < s->nmasked; i++) {
+        const char *p = s->masked[i];
+        int fd = swk_open_in_root(root, p, 0);
+        if (fd < 0 && errno == ENOENT) continue;
+        if (fd < 0) fail(s, "resolve masked path", p);
+        struct stat st;
+        if (fstat(fd, &st) < 0) fail(s, "stat masked path", p);
+        swk_fd_path(at, fd);
+        if (S_ISDIR(st.st_mode)) {
+            if (mount("tmpfs", at, "tmpfs", MS_RDONLY, NULL) < 0) fail(s, "mask", p);
+        } else if (mount("/dev/null", at, NULL, MS_BIND, NULL) < 0) {
+            fail(s, "mask", p);
+        }
+        close(fd);
+    }
+    for (int i = 0; i < s->nreadonly; i++) {
+        const char *p = s->readonly[i];
+        int fd = swk_open_in_root(root, p, 0);
+        if (fd < 0 && errno == ENOENT) continue;
+        if (fd < 0) fail(s, "resolve readonly path", p);
+        swk_fd_path(at, fd);
+        if (mount(at, at, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind readonly path", p);
+        close(fd);
+        // The bind covers the looked-up directory: resolve again to reach it.
+        fd = open_in_root(s, root, p, 0, "resolve readonly path");
+        swk_fd_path(at, fd);
+        if (mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
+            fail(s, "remount readonly", p);
+        close(fd);
+    }
+    close(root);
 }
 
 static int read_full(int fd, void *buf, size_t len) {
@@ -188,21 +246,12 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
         if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail(s, "bind rootfs", s->rootfs);
         if (mount(NULL, s->rootfs, NULL, MS_PRIVATE, NULL) < 0) fail(s, "make rootfs private", s->rootfs);
     }
-    for (int i = 0; i < s->nmounts; i++) do_mount(s, &s->mounts[i]);
-    for (int i = 0; i < s->ndevices; i++) {
-        const struct swk_device *d = &s->devices[i];
-        char dir[4096];
-        if (parent_dir(dir, sizeof dir, d->path) == 0 && mkdir_all(dir, 0755) < 0) fail(s, "mkdir", dir);
-        if (mknod(d->path, d->mode, makedev(d->major, d->minor)) < 0) {
-            if (errno != EEXIST) fail(s, "mknod", d->path);
-        } else if (chown(d->path, d->uid, d->gid) < 0) {
-            fail(s, "chown", d->path);
-        }
-    }
-    for (int i = 0; i < s->nsymlinks; i++) {
-        if (symlink(s->symlinks[i].target, s->symlinks[i].path) < 0 && errno != EEXIST)
-            fail(s, "symlink", s->symlinks[i].path);
-    }
+    // Opened after the bind: lookups from it walk the rootfs mount and what is mounted on it.
+    int root = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) fail(s, "open", s->rootfs);
+    for (int i = 0; i < s->nmounts; i++) do_mount(s, root, &s->mounts[i]);
+    make_devices_and_links(s, root);
+    close(root);
     run_hooks(s, s->create_hooks, s->ncreate_hooks, "hooks.createContainer", state, state_len);
     int oldroot = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (oldroot < 0) fail(s, "open", "/");
@@ -231,28 +280,7 @@ static void setup_rootfs(const struct swk_container_spec *s, const char *state, 
         if (write(fd, s->sysctl_values[i], len) != (ssize_t)len) fail(s, "write sysctl", s->sysctl_keys[i]);
         close(fd);
     }
-    for (int i = 0; i < s->nmasked; i++) {
-        const char *p = s->masked[i];
-        struct stat st;
-        if (stat(p, &st) < 0) {
-            if (errno == ENOENT) continue;
-            fail(s, "stat masked path", p);
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0) fail(s, "mask", p);
-        } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
-            fail(s, "mask", p);
-        }
-    }
-    for (int i = 0; i < s->nreadonly; i++) {
-        const char *p = s->readonly[i];
-        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
-            if (errno == ENOENT) continue;
-            fail(s, "bind readonly path", p);
-        }
-        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
-            fail(s, "remount readonly", p);
-    }
+    mask_and_protect(s);
     if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         fail(s, "remount readonly", "/");
 }
@@ -280,7 +308,6 @@ static void setup_console(const struct swk_container_spec *s) {
     if (swk_send_fd(s->console_fd, master) < 0) fail(s, "send console fd", "console socket");
     close(master);
     close(s->console_fd);
-    if (setsid() < 0) fail(s, "setsid", "console");
     if (ioctl(slave, TIOCSCTTY, 0) < 0) fail(s, "set controlling terminal", path);
     for (int fd = 0; fd < 3; fd++) if (dup2(slave, fd) < 0) fail(s, "dup2", path);
     if (slave > 2) close(slave);
@@ -345,6 +372,49 @@ static void set_user_and_caps(const struct swk_container_spec *s) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(s, "prctl", "PR_SET_KEEPCAPS");
 }
 
+// A cwd reached through a descriptor leaked from the runtime (/proc/self/fd/N) lies outside the
+// root; getcwd then fails or answers "(unreachable)…" (CVE-2024-21626; runc checks the same).
+static void verify_cwd(const struct swk_container_spec *s) {
+    char buf[4096];
+    if (getcwd(buf, sizeof buf) != NULL && buf[0] == '/') return;
+    if (errno == ERANGE) fail(s, "getcwd", s->cwd);
+    char what[sizeof ((struct swk_sync_msg *)0)->object];
+    size_t n = 0;
+    for (const char *p = s->cwd; *p != 0 && n + 24 < sizeof what; p++) what[n++] = *p;
+    copy_str(what + n, sizeof what - n, " is outside the root");
+    errno = EPERM;
+    fail(s, "cwd", what);
+}
+
+// A session keyring of the container's own, named "_ses.<id>" so exec processes join the same
+// one (runc's): keys the runtime's session holds stay out of reach. Searchable by the owner, or
+// by others when a user namespace maps the owner away, as runc sets it.
+static void join_session_keyring(const struct swk_container_spec *s) {
+    long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->session_keyring);
+    if (id < 0) {
+        if (errno == ENOSYS) return;  // a kernel without keys: nothing to keep apart
+        fail(s, "join session keyring", s->session_keyring);
+    }
+    char desc[512];
+    long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof desc - 1);
+    if (n < 0) fail(s, "describe session keyring", s->session_keyring);
+    desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0;
+    // "type;uid;gid;perm;description": the perm field in hex.
+    const char *p = desc;
+    for (int field = 0; field < 3 && p != NULL; field++) { p = strchr(p, ';'); if (p != NULL) p++; }
+    if (p == NULL) { errno = EINVAL; fail(s, "parse session keyring", desc); }
+    uint32_t perm = 0;
+    for (; *p != ';' && *p != 0; p++) {
+        int digit = *p >= 'a' ? *p - 'a' + 10 : *p >= 'A' ? *p - 'A' + 10 : *p - '0';
+        perm = perm * 16 + (uint32_t)digit;
+    }
+    int userns = (s->clone_flags & CLONE_NEWUSER) != 0;
+    for (int i = 0; i < s->njoins; i++) userns |= s->joins[i].type == CLONE_NEWUSER;
+    const uint32_t usr_search = 0x080000, oth_search = 0x08;
+    perm = (perm & ~(usr_search | oth_search)) | (userns ? oth_search : usr_search);
+    if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm) < 0) fail(s, "set session keyring permissions", s->session_keyring);
+}
+
 static int load_seccomp(const struct swk_container_spec *s) {
     if (s->seccomp_len == 0) return 0;
     struct sock_fprog prog = { .len = s->seccomp_len, .filter = (struct sock_filter *)s->seccomp_filter };
@@ -363,6 +433,9 @@ static int child_main(void *arg) {
         if (read_full(s->sync_fd, &state_len, sizeof state_len) < 0 || state_len > sizeof state ||
             read_full(s->sync_fd, state, state_len) < 0) _exit(1);
     }
+    // A session of our own, without a controlling terminal: a container process can then not
+    // type into the caller's terminal with TIOCSTI (runc's nsexec does the same for init and exec).
+    if (setsid() < 0) fail(s, "setsid", "");
     for (int i = 0; i < s->njoins; i++) {
         if (setns(s->joins[i].fd, s->joins[i].type) < 0) fail(s, "setns", s->joins[i].path);
         close(s->joins[i].fd);
@@ -372,6 +445,7 @@ static int child_main(void *arg) {
         if (setresgid(0, 0, 0) < 0) fail(s, "setgid", "user namespace root");
         if (setresuid(0, 0, 0) < 0) fail(s, "setuid", "user namespace root");
     }
+    if (s->session_keyring != NULL) join_session_keyring(s);
     if (s->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(s, "unshare", "cgroup namespace");
     umask(0);
     if (s->setup_rootfs) setup_rootfs(s, state, state_len);
@@ -392,6 +466,7 @@ static int child_main(void *arg) {
     if (!s->no_new_privs && load_seccomp(s) < 0) fail(s, "seccomp", "linux.seccomp");
     set_user_and_caps(s);
     if (!cwd_done && chdir(s->cwd) < 0) fail(s, "chdir", s->cwd);
+    verify_cwd(s);
     umask(s->umask >= 0 ? (mode_t)s->umask : 022);
     char exe[4096];
     const char *path = resolve_exe(s, exe, sizeof exe);
@@ -399,13 +474,8 @@ static int child_main(void *arg) {
     if (s->fifo_fd >= 0) {
         send_msg(s->sync_fd, SWK_MSG_READY, 0, "", "");
         close(s->sync_fd);
-        char fifo[64] = "/proc/self/fd/";
-        char digits[12];
-        int v = s->fifo_fd, nd = 0;
-        do { digits[nd++] = (char)('0' + v % 10); v /= 10; } while (v > 0);
-        size_t len = strlen(fifo);
-        while (nd > 0) fifo[len++] = digits[--nd];
-        fifo[len] = 0;
+        char fifo[32];
+        swk_fd_path(fifo, s->fifo_fd);
         // Blocks until `start` opens the FIFO for reading.
         int fd = open(fifo, O_WRONLY | O_CLOEXEC);
         if (fd < 0) _exit(1);

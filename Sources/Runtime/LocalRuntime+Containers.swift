@@ -35,9 +35,14 @@ extension LocalRuntime {
             let sandboxDir = layout.sandboxDir(podSandboxId)
             let podDir = layout.podDir(Self.podKey(sandbox))
             var mounts: [CRI.Mount] = []
-            for m in container.mounts {
+            for (index, m) in container.mounts.enumerated() {
                 var resolved = m
-                resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir)
+                do {
+                    resolved.hostPath = try PodVolumes.source(for: m, podDir: podDir, container: container.metadata.name, index: index)
+                } catch {
+                    let pod = sandboxConfig.metadata
+                    throw error.context("pod \(pod.namespace)/\(pod.name), container \(container.metadata.name), volumeMount \(m.containerPath)")
+                }
                 try Mounts.checkPropagation(m.propagation, source: resolved.hostPath)
                 mounts.append(resolved)
             }

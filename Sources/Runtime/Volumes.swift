@@ -20,9 +20,10 @@ enum PodVolumes {
     static let configMapKind = "kubernetes.io~configmap"
     static let secretKind = "kubernetes.io~secret"
 
-    /// The host path to bind for `mount`: its volume provisioned or checked, then `subPath`
-    /// resolved inside it. A mount without a volume binds its `hostPath` as given.
-    static func source(for mount: CRI.Mount, podDir: String) throws(SwkError) -> String {
+    /// The host path to bind for `mount`, the `index`th of `container`: its volume provisioned or
+    /// checked, then `subPath` resolved inside it and bound where the container cannot change it
+    /// (SubPaths.swift). A mount without a volume binds its `hostPath` as given.
+    static func source(for mount: CRI.Mount, podDir: String, container: String, index: Int) throws(SwkError) -> String {
         guard let volume = mount.volume else { return mount.hostPath }
         let root: String
         do {
@@ -35,7 +36,8 @@ enum PodVolumes {
             case .files(let files, let memory):
                 root = try projected("\(podDir)/volumes/\(memory ? secretKind : configMapKind)/\(volume.name)", files, memory: memory)
             }
-            return try subPath(mount.subPath, in: root)
+            return try subPath(mount.subPath, in: root,
+                               bindAt: subPathTarget(podDir: podDir, volume: volume.name, container: container, index: index))
         } catch {
             throw error.context("volume \(volume.name)")
         }
@@ -43,6 +45,7 @@ enum PodVolumes {
 
     /// Unmounts the pod's tmpfs volumes and deletes its volume directories.
     static func remove(podDir: String) throws(SwkError) {
+        try removeSubPaths(podDir: podDir)
         for kind in [emptyDirKind, secretKind] {
             let dir = "\(podDir)/volumes/\(kind)"
             for name in FS.isDirectory(dir) ? try FS.list(dir) : [] {
@@ -135,29 +138,6 @@ enum PodVolumes {
         }
         guard chmod(dir, 0o777) == 0 else { throw .errno("chmod \(dir)") }
         return dir
-    }
-
-    /// `root/sub` with its symlinks resolved, which must stay inside `root`; a missing `sub` is
-    /// created as directories (as kubelet does).
-    static func subPath(_ sub: String, in root: String) throws(SwkError) -> String {
-        guard !sub.isEmpty else { return root }
-        let parts = sub.split(separator: "/")
-        guard !sub.hasPrefix("/"), !parts.contains("..") else {
-            throw SwkError(.invalidArgument, "subPath \"\(sub)\": must be a relative path without '..'")
-        }
-        let path = "\(root)/\(parts.joined(separator: "/"))"
-        if !FS.exists(path) { try FS.makeDirectories(path, mode: 0o755) }
-        let realRoot = try realPath(root), real = try realPath(path)
-        guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
-            throw SwkError(.invalidArgument, "subPath \"\(sub)\": resolves to \(real), outside the volume \(realRoot)")
-        }
-        return real
-    }
-
-    static func realPath(_ path: String) throws(SwkError) -> String {
-        guard let p = realpath(path, nil) else { throw .errno("resolve \(path)") }
-        defer { free(p) }
-        return String(cString: p)
     }
 
     /// True when `path` is on another filesystem than its parent directory.

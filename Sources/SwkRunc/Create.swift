@@ -25,6 +25,7 @@ enum CreateCommand {
         var pidFile: String?
         var consoleSocket: String?
         var preserveFDs: Int32 = 0
+        var newKeyring = true
 
         init(_ a: Arguments) throws(SwkError) {
             var bundle = FS.absolute(a.value("bundle") ?? ".")
@@ -32,6 +33,7 @@ enum CreateCommand {
             if bundle.hasSuffix("/.") { bundle.removeLast(2) }
             self.bundle = bundle
             pidFile = a.value("pid-file").map(FS.absolute)
+            newKeyring = !a.has("no-new-keyring")
             consoleSocket = a.value("console-socket").map(FS.absolute)
             if let n = a.value("preserve-fds") {
                 guard let v = Int32(n), v >= 0 else { throw SwkError(.invalidArgument, "--preserve-fds: \(n) is not a count") }
@@ -79,6 +81,7 @@ enum CreateCommand {
                 fds.append(launch.consoleFD)
             }
             launch.preserveFDs = options.preserveFDs
+            if !options.newKeyring { launch.sessionKeyring = nil }
             let created = Timestamp.now().rfc3339
             launch.hookState = { pid in
                 StateJSON.compact(State(id: id, pid: pid, status: Status.created.rawValue, bundle: options.bundle,

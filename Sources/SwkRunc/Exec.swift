@@ -34,6 +34,7 @@ enum ExecCommand {
                 launch.joins.append((path: "/proc/\(target)/ns/\(kind.procName)", flag: kind.flag))
             }
         }
+        launch.sessionKeyring = Launch.sessionKeyring(id: id)
         if let seccomp = record.config.linux?.seccomp { launch.seccomp = try SeccompCache.program(seccomp, root: ctx.root) }
         if let n = a.value("preserve-fds") { launch.preserveFDs = Int32(n) ?? 0 }
         if launch.process.terminal {

@@ -24,6 +24,8 @@ struct RootfsPlan {
 struct Launch {
     var cloneFlags: Int32 = 0
     var unshareCgroup = false
+    /// The session keyring to join, created by the init (`sessionKeyring(id:)`), or nil.
+    var sessionKeyring: String?
     /// Namespaces to enter (setns); a pid namespace is entered by the runtime before clone.
     var joins: [(path: String, flag: Int32)] = []
     var rootfs: RootfsPlan?
@@ -39,6 +41,9 @@ struct Launch {
     var createContainerHooks: [Hook] = []
     var startContainerHooks: [Hook] = []
     var hookState: ((pid_t) -> String)?
+
+    /// runc's name for a container's session keyring, which its exec processes join too.
+    static func sessionKeyring(id: String) -> String { "_ses." + id }
 }
 
 /// Starts one container process through the C clone child and reads its verdict.
@@ -136,6 +141,7 @@ enum Launcher {
         var s = swk_container_spec()
         s.clone_flags = l.cloneFlags
         s.unshare_cgroup = l.unshareCgroup ? 1 : 0
+        s.session_keyring = arena.optionalString(l.sessionKeyring)
         s.joins = arena.array(joins)
         s.njoins = Int32(joins.count)
         if let r = l.rootfs {
@@ -153,7 +159,7 @@ enum Launcher {
             s.mounts = arena.array(mounts)
             s.nmounts = Int32(mounts.count)
             let devices = r.devices.map { d in
-                swk_device(path: arena.string(d.path), mode: d.mode, major: d.major, minor: d.minor, uid: d.uid, gid: d.gid)
+                swk_device(path: arena.string(d.containerPath), mode: d.mode, major: d.major, minor: d.minor, uid: d.uid, gid: d.gid)
             }
             s.devices = arena.array(devices)
             s.ndevices = Int32(devices.count)

@@ -4,8 +4,8 @@ import OCI
 import SwkSupport
 
 /// Turns `mounts`, the default /dev and the cgroup mount into the flat list the C child mounts in
-/// order. Paths are resolved here, inside the rootfs, so a symlink in the image cannot send a mount
-/// outside it.
+/// order. Destinations stay container paths: the child resolves each inside the rootfs when it
+/// mounts (swk_inroot.h), so neither the image nor a racing container can send a mount outside it.
 enum Mounts {
     static let rdonly: UInt = 1, nosuid: UInt = 2, nodev: UInt = 4, noexec: UInt = 8
     static let synchronous: UInt = 16, remount: UInt = 32, mandlock: UInt = 64, dirsync: UInt = 128
@@ -16,7 +16,7 @@ enum Mounts {
 
     struct Planned {
         var source: String?
-        var target: String
+        var target: String      // container path
         var fstype: String?
         var data: String?
         var flags: UInt = 0
@@ -109,10 +109,10 @@ enum Mounts {
         return out
     }
 
-    static func plan(spec: Spec, bundle: String, rootfs: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
+    static func plan(spec: Spec, bundle: String, cgroup: Cgroups.Container?) throws(SwkError) -> [Planned] {
         var out: [Planned] = []
         for (i, m) in (spec.mounts ?? []).enumerated() {
-            let target = secureJoin(root: rootfs, m.destination)
+            let target = m.destination
             let opts = parse(m.options ?? [])
             let type = m.type ?? ""
             if opts.flags & bind != 0 || type == "bind" {
@@ -165,7 +165,6 @@ enum Mounts {
     /// A device node to create in the container's /dev.
     struct DeviceNode {
         var containerPath: String
-        var path: String        // resolved under the rootfs
         var mode: UInt32
         var major: UInt32
         var minor: UInt32
@@ -174,15 +173,14 @@ enum Mounts {
     }
 
     /// The standard devices every container gets, then `linux.devices`; and the /dev symlinks.
-    static func devices(spec: Spec, rootfs: String) throws(SwkError) -> (nodes: [DeviceNode], links: [(target: String, path: String)]) {
+    static func devices(spec: Spec) throws(SwkError) -> (nodes: [DeviceNode], links: [(target: String, path: String)]) {
         let bindsDev = (spec.mounts ?? []).contains { $0.destination == "/dev" && parse($0.options ?? []).flags & bind != 0 }
         if bindsDev { return ([], []) }
         var nodes: [DeviceNode] = []
         let chr = UInt32(S_IFCHR)
         for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
                                      ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
-            nodes.append(DeviceNode(containerPath: "/dev/\(name)", path: secureJoin(root: rootfs, "/dev/\(name)"),
-                                    mode: chr | 0o666, major: major, minor: minor))
+            nodes.append(DeviceNode(containerPath: "/dev/\(name)", mode: chr | 0o666, major: major, minor: minor))
         }
         for (i, d) in (spec.linux?.devices ?? []).enumerated() {
             let kind: UInt32
@@ -196,8 +194,7 @@ enum Mounts {
             guard d.path.hasPrefix("/dev/") else {
                 throw SwkError(.invalidArgument, "config.json: linux.devices[\(i)].path: \(d.path) is not under /dev")
             }
-            nodes.append(DeviceNode(containerPath: d.path, path: secureJoin(root: rootfs, d.path),
-                                    mode: kind | ((d.fileMode ?? 0o666) & 0o7777),
+            nodes.append(DeviceNode(containerPath: d.path, mode: kind | ((d.fileMode ?? 0o666) & 0o7777),
                                     major: UInt32(truncatingIfNeeded: d.major ?? 0), minor: UInt32(truncatingIfNeeded: d.minor ?? 0),
                                     uid: d.uid ?? 0, gid: d.gid ?? 0))
         }
@@ -206,7 +203,7 @@ enum Mounts {
             ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr"), ("pts/ptmx", "/dev/ptmx"),
         ]
         if FS.exists("/proc/kcore") { links.append(("/proc/kcore", "/dev/core")) }
-        return (nodes, links.map { (target: $0.0, path: secureJoin(root: rootfs, $0.1)) })
+        return (nodes, links.map { (target: $0.0, path: $0.1) })
     }
 }
 

@@ -36,6 +36,7 @@ struct Plan {
         launch.cloneFlags = ns.newFlags & ~Int32(SWK_CLONE_NEWCGROUP)
         launch.unshareCgroup = ns.creates("cgroup")
         launch.joins = ns.joins
+        launch.sessionKeyring = Launch.sessionKeyring(id: id)
 
         if let name = spec.hostname, !name.isEmpty {
             guard ns.joinsOrCreates("uts") else {
@@ -50,13 +51,13 @@ struct Plan {
             launch.domainname = name
         }
 
-        var mounts = try Mounts.plan(spec: spec, bundle: bundle, rootfs: rootfs, cgroup: cgroup)
-        let devices = try Mounts.devices(spec: spec, rootfs: rootfs)
+        var mounts = try Mounts.plan(spec: spec, bundle: bundle, cgroup: cgroup)
+        let devices = try Mounts.devices(spec: spec)
         var nodes = devices.nodes
         if ns.creates("user") {
             // mknod is refused in a user namespace: bind the host's device nodes instead.
             for node in nodes {
-                mounts.append(Mounts.Planned(source: node.containerPath, target: node.path, flags: Mounts.bind, isFile: true))
+                mounts.append(Mounts.Planned(source: node.containerPath, target: node.containerPath, flags: Mounts.bind, isFile: true))
             }
             nodes = []
         }

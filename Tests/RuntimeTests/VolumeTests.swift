@@ -58,20 +58,34 @@ struct VolumePathTests {
         #expect(throws: SwkError.self) { try PodVolumes.checkHostPath("\(base)/a/f", type: "DirectoryOrCreate") }
     }
 
+    /// The path `sub` resolves to inside `root`, read back from the descriptor.
+    func resolved(_ sub: String, in root: String) throws -> String {
+        let fd = try PodVolumes.openSubPath(sub, in: root)
+        defer { close(fd) }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/fd/\(fd)", &buf, buf.count - 1)
+        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    }
+
     @Test func subPathIsCreatedAndMayNotEscapeTheVolume() throws {
         let base = try Harness.makeTempDir()
         defer { try? FS.removeTree(base) }
         try FS.makeDirectories("\(base)/vol")
-        #expect(try PodVolumes.subPath("", in: "\(base)/vol") == "\(base)/vol")
-        #expect(try PodVolumes.subPath("x/y", in: "\(base)/vol") == "\(base)/vol/x/y")
+        #expect(try resolved("x/y", in: "\(base)/vol") == "\(base)/vol/x/y")
         #expect(FS.isDirectory("\(base)/vol/x/y"))
         symlink(base, "\(base)/vol/out")
         symlink("x", "\(base)/vol/in")
-        #expect(try PodVolumes.subPath("in/y", in: "\(base)/vol") == "\(base)/vol/x/y")
-        let escape = #expect(throws: SwkError.self) { try PodVolumes.subPath("out", in: "\(base)/vol") }
-        #expect(escape?.message.contains("outside the volume") == true)
-        #expect(throws: SwkError.self) { try PodVolumes.subPath("../x", in: "\(base)/vol") }
-        #expect(throws: SwkError.self) { try PodVolumes.subPath("/etc", in: "\(base)/vol") }
+        symlink("/", "\(base)/vol/root")
+        symlink("../../..", "\(base)/vol/up")
+        symlink("/proc/self/root", "\(base)/vol/magic")
+        #expect(try resolved("in/y", in: "\(base)/vol") == "\(base)/vol/x/y")
+        for escape in ["out", "root", "up", "up/etc", "magic"] {
+            let error = #expect(throws: SwkError.self) { try resolved(escape, in: "\(base)/vol") }
+            #expect(error?.message == "subPath \"\(escape)\": resolves outside the volume \(base)/vol", "\(escape)")
+        }
+        #expect(throws: SwkError.self) { try PodVolumes.openSubPath("../x", in: "\(base)/vol") }
+        #expect(throws: SwkError.self) { try PodVolumes.openSubPath("/etc", in: "\(base)/vol") }
+        #expect(!FS.exists("\(base)/etc"))
     }
 }
 

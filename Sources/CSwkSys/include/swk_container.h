@@ -9,7 +9,7 @@
 
 struct swk_mount {
     const char *source;      // NULL for pseudo filesystems without a source
-    const char *target;      // absolute host path under the rootfs, already resolved
+    const char *target;      // container path, resolved below the rootfs by the child
     const char *fstype;      // NULL for binds
     const char *data;        // filesystem options string, or NULL
     unsigned long flags;     // MS_* for the first mount call
@@ -19,7 +19,7 @@ struct swk_mount {
 };
 
 struct swk_device {
-    const char *path;        // absolute host path under the rootfs
+    const char *path;        // container path under /dev
     unsigned int mode;       // S_IFCHR/S_IFBLK/S_IFIFO | permissions
     unsigned int major, minor;
     unsigned int uid, gid;
@@ -27,7 +27,7 @@ struct swk_device {
 
 struct swk_symlink {
     const char *target;      // what the link points to
-    const char *path;        // absolute host path under the rootfs
+    const char *path;        // container path
 };
 
 struct swk_rlimit {
@@ -67,6 +67,7 @@ struct swk_sync_msg {
 struct swk_container_spec {
     int clone_flags;          // CLONE_NEW* to create with clone (never CLONE_NEWCGROUP)
     int unshare_cgroup;       // create a cgroup namespace once placed in the cgroup
+    const char *session_keyring; // "_ses.<id>": joined (created by the init), or NULL
     const struct swk_join *joins; int njoins;  // setns in the child, in array order
 
     int setup_rootfs;         // 0 for exec: no mounts, no pivot_root

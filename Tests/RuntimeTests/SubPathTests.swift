@@ -1,0 +1,82 @@
+import CRI
+import CSwkSys
+import Glibc
+@testable import Runtime
+import SwkSupport
+import Synchronization
+import Testing
+
+/// subPath against a pod that swaps a symlink into the volume while its containers are created
+/// (CVE-2017-1002101): the checked path must be the mounted one.
+@Suite(.enabled(if: TestEnvironment.canRunContainers, TestEnvironment.skipReason))
+struct SubPathTests {
+    /// Swaps two paths with RENAME_EXCHANGE on its own thread until stopped.
+    final class Swapper: @unchecked Sendable {
+        let a: String, b: String
+        let stopped = Atomic<Bool>(false)
+        private var thread = pthread_t()
+
+        init(_ a: String, _ b: String) throws {
+            self.a = a
+            self.b = b
+            let me = Unmanaged.passRetained(self).toOpaque()
+            let rc = pthread_create(&thread, nil, { arg in
+                let s = Unmanaged<Swapper>.fromOpaque(arg!).takeRetainedValue()
+                while !s.stopped.load(ordering: .relaxed) { _ = swk_rename_exchange(s.a, s.b) }
+                return nil
+            }, me)
+            guard rc == 0 else { throw SwkError.errno("pthread_create", rc) }
+        }
+
+        func stop() {
+            stopped.store(true, ordering: .relaxed)
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// `sub` flips between a directory of the volume and a symlink to a host directory while
+    /// containers mounting it as a subPath are created: each is refused or sees the volume's
+    /// directory, never the host's. Removing the pod then undoes the subPath binds and leaves
+    /// the hostPath volume's files alone.
+    @Test func aSubPathSwappedForASymlinkNeverMountsOutsideTheVolume() async throws {
+        try await Harness.with { h in
+            let volume = "\(h.base)/volume", outside = "\(h.base)/outside"
+            try FS.makeDirectories("\(volume)/sub")
+            try FS.makeDirectories(outside)
+            try FS.writeAtomic("\(volume)/sub/whoami", "volume")
+            try FS.writeAtomic("\(outside)/whoami", "host")
+            symlink(outside, "\(volume)/alt")
+            let config = h.sandboxConfig()
+            let sandbox = try await h.runtime.runPodSandbox(config)
+            let swapper = try Swapper("\(volume)/sub", "\(volume)/alt")
+            var seen: [String] = [], refusals: [String] = []
+            for attempt in 0..<24 where !seen.contains("host") {
+                var c = h.containerConfig(name: "reader", ["cat", "/mnt/whoami"])
+                c.metadata.attempt = UInt32(attempt)
+                c.mounts = [volumeMount("/mnt", "data", .hostPath(path: volume, type: "Directory"), subPath: "sub")]
+                let id: String
+                do { id = try await h.runtime.createContainer(sandbox, c, config) } catch let error as SwkError {
+                    refusals.append(error.message)
+                    continue
+                }
+                try await h.runtime.startContainer(id)
+                #expect(try await eventually { try await h.runtime.containerStatus(id).state == .exited })
+                let status = try await h.runtime.containerStatus(id)
+                seen += try criLogLines(status.logPath).filter { $0.stream == "stdout" }.map(\.text)
+                try await h.runtime.removeContainer(id)
+            }
+            swapper.stop()
+            #expect(!seen.contains("host"), "a container saw the host directory: \(seen)")
+            #expect(seen.contains("volume"), "no container started: \(refusals)")
+            for message in refusals {
+                #expect(message.contains("pod default/web, container reader, volumeMount /mnt: volume data: subPath \"sub\": resolves outside the volume \(volume)"), "\(message)")
+            }
+            try await h.runtime.stopPodSandbox(sandbox)
+            try await h.runtime.removePodSandbox(sandbox)
+            #expect(!mountTable().contains(PodVolumes.subPathsDir))
+            let sub = FS.isDirectory("\(volume)/sub") ? "\(volume)/sub" : "\(volume)/alt"
+            #expect(try FS.readString("\(sub)/whoami") == "volume")
+            #expect(try FS.readString("\(outside)/whoami") == "host")
+        }
+    }
+}
