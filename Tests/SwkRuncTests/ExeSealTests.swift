@@ -1,0 +1,90 @@
+import Glibc
+import SwkSupport
+import Testing
+
+/// CVE-2019-5736 against a copy of the runtime: a container whose `/bin/true` is
+/// `#!/proc/self/exe` gets the runtime's image run inside it by `exec /bin/true` (what an exec
+/// probe does), holds its /proc/PID/exe and tries to rewrite it once it has exited
+/// (Tests/Fixtures/exe-rewrite-attack.sh). The copy must come out byte for byte unchanged, and
+/// with swkube-runc the attack must have held the sealed image (so the test is not vacuous; against
+/// the unprotected binary of main it holds the host file and rewrites it). Debian's runc 1.1 is
+/// compared too: on this kernel its image cannot even be re-executed from the container.
+@Suite(.serialized, .enabled(if: Fixture.isRoot, "needs root for namespaces, mounts and cgroups"))
+struct ExeSealTests {
+    struct Runtime: Sendable, CustomTestStringConvertible {
+        var name: String
+        var binary: String
+        /// The state root inside the binary's directory: overlayfs refuses layers that overlap,
+        /// so swkube-runc falls back to its sealed memfd copy.
+        var rootBesideBinary = false
+        /// What the container sees as the runtime's image (/proc/PID/exe), when it is ours.
+        var image: String?
+        var testDescription: String { name }
+    }
+
+    static let runtimes: [Runtime] = {
+        var list = [
+            Runtime(name: "swkube-runc (overlayfs)", binary: Fixture.runtime, image: "/swkube-runc"),
+            Runtime(name: "swkube-runc (memfd)", binary: Fixture.runtime, rootBesideBinary: true, image: "/memfd:swkube-runc (deleted)"),
+        ]
+        if FS.exists("/usr/sbin/runc") { list.append(Runtime(name: "runc", binary: "/usr/sbin/runc")) }
+        return list
+    }()
+
+    static let attackScript: String = {
+        var dir = FS.dirname(of: #filePath)
+        while !FS.exists("\(dir)/Package.swift") && dir != "/" { dir = FS.dirname(of: dir) }
+        return "\(dir)/Tests/Fixtures/exe-rewrite-attack.sh"
+    }()
+
+    @Test(arguments: runtimes)
+    func aContainerCannotRewriteTheRuntimeThroughProcSelfExe(_ rt: Runtime) throws {
+        let f = try Fixture("seal")
+        let binDir = "\(f.dir)/bin"
+        let runtime = "\(binDir)/\(FS.basename(of: rt.binary))"
+        let root = rt.rootBesideBinary ? "\(binDir)/state" : f.root
+        defer {
+            _ = try? Spawn.run([runtime, "--root", root, "delete", "--force", f.id])
+            f.cleanup()
+        }
+        let original = try FS.readBytes(rt.binary)
+        try FS.makeDirectories(binDir)
+        try FS.writeAtomic(runtime, original, mode: 0o755)
+        for applet in ["rm", "mkfifo", "chmod", "readlink", "usleep", "seq"] {
+            symlink("busybox", "\(f.bundle)/rootfs/bin/\(applet)")
+        }
+        try FS.writeAtomic("\(f.bundle)/rootfs/attack.sh", try FS.readBytes(Self.attackScript), mode: 0o755)
+        try FS.makeDirectories("\(f.dir)/out")
+        f.spec.mounts?.append(.init(destination: "/out", type: "bind", source: "\(f.dir)/out", options: ["rbind", "rw"]))
+        f.script("sh /attack.sh > /out/report 2>&1")
+        try f.writeConfig()
+        let report = "\(f.dir)/out/report"
+        func reported(_ line: String) -> Bool {
+            ((try? FS.readString(report)) ?? "").split(separator: "\n").contains { $0.hasPrefix(line) }
+        }
+
+        let started = try Spawn.run([runtime, "--root", root, "run", "--detach", "--bundle", f.bundle, f.id])
+        try #require(started.status == 0, "run: \(started.stderr)")
+        try #require(f.eventually { reported("armed") }, "the attack never armed /bin/true")
+        // The probe returns once the attack lets the runtime's image go on, or at once where the
+        // runtime's image cannot even be run from the container (Debian's runc 1.1 on this kernel).
+        let probe = try Spawn.start([runtime, "--root", root, "exec", f.id, "/bin/true"], stdout: .null, stderr: .null)
+        var probeExited = false
+        let settled = f.eventually {
+            if !probeExited { probeExited = waitpid(probe, nil, WNOHANG) == probe }
+            return reported("done") || (probeExited && !reported("held "))
+        }
+        if !probeExited {
+            if !settled { kill(probe, SIGKILL) }
+            _ = try Spawn.wait(probe)
+        }
+
+        let text = (try? FS.readString(report)) ?? ""
+        let held = text.split(separator: "\n").first { $0.hasPrefix("held ") }
+        if let image = rt.image {
+            #expect(held?.hasSuffix(" \(image)") == true, "the attack never held our runtime's image: \(text)")
+        }
+        if held != nil { #expect(reported("refused: "), "\(text)") }
+        #expect(try FS.readBytes(runtime) == original, "the runtime binary was rewritten from the container: \(text)")
+    }
+}
