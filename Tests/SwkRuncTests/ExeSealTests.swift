@@ -87,4 +87,32 @@ struct ExeSealTests {
         if held != nil { #expect(reported("refused: "), "\(text)") }
         #expect(try FS.readBytes(runtime) == original, "the runtime binary was rewritten from the container: \(text)")
     }
+
+    /// The init stays a clone of the runtime until `start`: non-dumpable, so a process exec'd into
+    /// the created container cannot even read its /proc/1/exe; its execve restores dumpability.
+    @Test func theInitIsNotDumpableUntilItsExecve() throws {
+        let f = try Fixture("dump")
+        defer { f.cleanup() }
+        symlink("busybox", "\(f.bundle)/rootfs/bin/readlink")
+        f.spec.process?.args = ["sleep", "1000"]
+        try f.writeConfig()
+        let created = try f.runtime(["create", "--bundle", f.bundle, f.id])
+        try #require(created.status == 0, "create: \(created.stderr)")
+        let before = try f.runtime(["exec", f.id, "readlink", "/proc/1/exe"])
+        #expect(before.status != 0 && before.stdout.isEmpty, "the runtime's image was readable: \(before.stdout)")
+        #expect(try f.runtime(["start", f.id]).status == 0)
+        #expect(f.eventually { (try? f.runtime(["exec", f.id, "readlink", "/proc/1/exe"]).stdout) == "/bin/busybox\n" })
+    }
+
+    /// The marker only says "already re-executed": an image that is not sealed is refused.
+    @Test func theMarkerAloneIsNotTrusted() throws {
+        let f = try Fixture("marker")
+        defer { f.cleanup() }
+        try f.writeConfig()
+        let out = try Spawn.run([Fixture.runtime, "--root", f.root, "create", "--bundle", f.bundle, f.id],
+                                env: ["_SWKUBE_RUNC_SEALED=1"])
+        #expect(out.status == 1)
+        #expect(out.stderr.hasPrefix("swkube-runc: seal runtime binary: re-executed, yet /proc/self/exe is neither"), "\(out.stderr)")
+        #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
 }
