@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "swkubelet",
             dependencies: [
-                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "ImageStore",
+                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "SwkYAML", "ImageStore", "DirectoryWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,16 +91,15 @@ let package = Package(
         // MARK: layer 1, the controller
         .target(name: "Controller", dependencies: ["KubeAPI", "CRI", "StateStore", "SwkSupport",
                                                    .product(name: "Logging", package: "swift-log")]),
-        .target(name: "KubeAPI", dependencies: ["SwkYAML", "SwkSupport"]),
+        .target(name: "KubeAPI", dependencies: ["SwkYAML"]),
         .target(name: "SwkYAML", dependencies: ["CYAML", "SwkSupport"]),
         .target(name: "StateStore", dependencies: ["CSQLite", "SwkSupport"]),
 
         // MARK: layer 2, the CRI-shaped protocol
-        .target(name: "CRI", dependencies: ["SwkSupport"]),
+        .target(name: "CRI"),
 
         // MARK: layer 3, images and container lifecycle
-        .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys",
-                                                .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Runtime", dependencies: ["CRI", "ImageStore", "OCI", "SwkSupport", "CSwkSys"]),
         .target(name: "ImageStore", dependencies: ["OCI", "SwkSupport", "SwkYAML", "CSwkSys", "CArchive", "CCrypto"]),
         // Registry HTTP over AsyncHTTPClient: only swkube-pull links it (swkubectl execs it for
         // `pull`, the daemon runs it for pulls); the KubeCtl library gets its transport injected.
@@ -118,6 +117,8 @@ let package = Package(
                 swiftSettings: executorCodegen),
 
         // MARK: shared foundations
+        // inotify for the manifest directory (its own target: Dispatch stays out of the executor).
+        .target(name: "DirectoryWatch", dependencies: ["SwkSupport", "CSwkSys"]),
         .target(name: "OCI", swiftSettings: executorCodegen),
         .target(name: "SwkSupport", dependencies: ["CSwkSys"], swiftSettings: executorCodegen),
         .target(name: "CSwkSys"),
@@ -132,13 +133,16 @@ let package = Package(
         // MARK: tests (Swift Testing)
         .testTarget(name: "SwkYAMLTests", dependencies: ["SwkYAML"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", "DirectoryWatch", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
         .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore", "SwkSupport"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive"]),
         .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "ImageStore", "SwkSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
+        .testTarget(name: "ArchitectureTests", dependencies: ["SwkSupport", "TestSupport"]),
+        // What the test targets share: temp directories, polling.
+        .target(name: "TestSupport", dependencies: ["SwkSupport"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,6 +27,12 @@ public protocol RuntimeService: Sendable {
     /// limit; a command still running then is killed and the call fails) — CRI ExecSync, which
     /// probes and preStop exec hooks use.
     func execSync(_ containerId: String, _ cmd: [String], timeout: Int64) async throws -> ExecSyncResponse
+    /// CRI PortForward, in-process and for one exchange (the way probes use it): the runtime
+    /// connects to localhost:`port` inside the sandbox's network namespace, sends `request`
+    /// (empty: a bare connect) and returns the answer read until EOF, `responseLimit` bytes or
+    /// `timeout` seconds. Fails with the dial error (`connection refused`, `timed out`).
+    func portForward(_ podSandboxId: String, port: Int32, request: [UInt8], responseLimit: Int,
+                     timeout: Int64) async throws -> [UInt8]
     /// swkube extension (the runtime owns pod volumes, see `Mount.volume`): bytes used on disk by
     /// each emptyDir volume provisioned for the sandbox's pod, by volume name — what kubelet's
     /// eviction manager measures against `sizeLimit`.

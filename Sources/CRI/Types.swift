@@ -100,9 +100,6 @@ public struct PodSandboxStatus: Sendable, Equatable, Hashable, Codable {
     public var state: PodSandboxState
     public var createdAt: Int64
     public var network: PodSandboxNetworkStatus = .init()
-    /// The pod's network namespace file, empty for host network (not in CRI: the controller's
-    /// probes connect from inside it when the pod has no routable IP).
-    public var netnsPath: String = ""
     public var labels: [String: String] = [:]
     public var annotations: [String: String] = [:]
     public init(id: String, metadata: PodSandboxMetadata, state: PodSandboxState, createdAt: Int64) {

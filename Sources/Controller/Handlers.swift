@@ -1,5 +1,4 @@
 import CRI
-import CSwkSys
 import Glibc
 import KubeAPI
 import SwkSupport
@@ -7,16 +6,16 @@ import SwkSupport
 /// Where a probe or hook of one container connects and execs.
 public struct HandlerTarget: Sendable, Equatable {
     public var containerID: String
+    /// The pod's sandbox: a pod without a routable IP is reached through the runtime's port forward.
+    public var podSandboxID: String
     public var podIP: String
-    /// The pod's network namespace file, used when it has no routable IP yet.
-    public var netnsPath: String
     public var hostNetwork: Bool
     public var ports: [ContainerPort]
 
-    public init(containerID: String, podIP: String, netnsPath: String, hostNetwork: Bool, ports: [ContainerPort]) {
+    public init(containerID: String, podSandboxID: String, podIP: String, hostNetwork: Bool, ports: [ContainerPort]) {
         self.containerID = containerID
+        self.podSandboxID = podSandboxID
         self.podIP = podIP
-        self.netnsPath = netnsPath
         self.hostNetwork = hostNetwork
         self.ports = ports
     }
@@ -57,19 +56,17 @@ public struct HandlerRunner: Sendable {
         }
         if let tcp = handler.tcpSocket {
             guard let port = resolve(tcp.port, target) else { return .failed("no container port named \(tcp.port)") }
-            let (ip, netns) = endpoint(host: tcp.host, target)
-            return await Task.detached { connect(ip, port, netns: netns, timeout: timeout, request: nil) }.value
+            return await exchange(host: tcp.host, port: port, request: nil, target, timeout: timeout)
         }
         if let http = handler.httpGet {
             guard http.scheme == .http else { return .failed("https probes are not supported yet") }
             guard let port = resolve(http.port, target) else { return .failed("no container port named \(http.port)") }
-            let (ip, netns) = endpoint(host: http.host, target)
+            let ip = endpoint(host: http.host, target) ?? "127.0.0.1"
             var request = "GET \(http.path ?? "/") HTTP/1.1\r\nHost: \(ip):\(port)\r\nUser-Agent: kube-probe/swkube\r\n"
             request += "Accept: */*\r\nConnection: close\r\n"
             for header in http.httpHeaders { request += "\(header.name): \(header.value)\r\n" }
             request += "\r\n"
-            let text = request
-            return await Task.detached { connect(ip, port, netns: netns, timeout: timeout, request: text) }.value
+            return await exchange(host: http.host, port: port, request: request, target, timeout: timeout)
         }
         if let sleep = handler.sleep {
             try? await clock.sleep(nanoseconds: sleep.seconds * nanosPerSecond)
@@ -86,29 +83,40 @@ public struct HandlerRunner: Sendable {
         }
     }
 
-    /// The pod's IP from the host; 127.0.0.1 on the host for host-network pods; else 127.0.0.1
-    /// inside the pod's network namespace (a pod without a CNI network has no other address).
-    func endpoint(host: String?, _ target: HandlerTarget) -> (String, String) {
-        if let host, !host.isEmpty { return (host, "") }
-        if !target.podIP.isEmpty { return (target.podIP, "") }
-        if target.hostNetwork || target.netnsPath.isEmpty { return ("127.0.0.1", "") }
-        return ("127.0.0.1", target.netnsPath)
+    /// The address to dial from the host: the handler's host, the pod's IP, or 127.0.0.1 for a
+    /// host-network pod; nil when only the pod's own network namespace reaches it (a pod without
+    /// a CNI network has no other address), which the runtime's port forward enters.
+    func endpoint(host: String?, _ target: HandlerTarget) -> String? {
+        if let host, !host.isEmpty { return host }
+        if !target.podIP.isEmpty { return target.podIP }
+        return target.hostNetwork ? "127.0.0.1" : nil
+    }
+
+    /// A connect (request nil) or an HTTP exchange, scored as kubelet scores it.
+    private func exchange(host: String?, port: Int32, request: String?, _ target: HandlerTarget,
+                          timeout: Int64) async -> HandlerResult {
+        let bytes = Array((request ?? "").utf8)
+        let ip = endpoint(host: host, target)
+        let response: [UInt8]
+        do {
+            if let ip {
+                response = try await Task.detached { () throws(SwkError) -> [UInt8] in
+                    try TCPExchange.run(ip: ip, port: port, timeoutMillis: Int32(clamping: timeout * 1000), request: bytes)
+                }.value
+            } else {
+                response = try await runtime.portForward(target.podSandboxID, port: port, request: bytes, responseLimit: 512,
+                                                         timeout: timeout)
+            }
+        } catch {
+            return .failed("\(error)")
+        }
+        guard request != nil else { return .ok }
+        let address = "\(ip ?? "127.0.0.1"):\(port)"
+        let head = String(decoding: response, as: UTF8.self)
+        let fields = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
+        guard fields.count >= 2, fields[0].hasPrefix("HTTP/"), let code = Int(fields[1]) else {
+            return .failed("HTTP probe to \(address) got no HTTP response")
+        }
+        return (200..<400).contains(code) ? .ok : .failed("HTTP probe failed with statuscode: \(code)")
     }
 }
-
-/// A blocking connect (and HTTP exchange) through the C helper: run off the actor, on a detached task.
-private func connect(_ ip: String, _ port: Int32, netns: String, timeout: Int64, request: String?) -> HandlerResult {
-    var response = [CChar](repeating: 0, count: 512)
-    let bytes = Array((request ?? "").utf8).map { CChar(bitPattern: $0) }
-    let n = swk_probe_tcp(netns.isEmpty ? nil : netns, ip, port, Int32(timeout * 1000),
-                          request == nil ? nil : bytes, bytes.count, &response, response.count)
-    guard n >= 0 else { return .failed("dial tcp \(ip):\(port): \(errnoText(errno))") }
-    guard request != nil else { return .ok }
-    let head = String(decoding: response.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let fields = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
-    guard fields.count >= 2, fields[0].hasPrefix("HTTP/"), let code = Int(fields[1]) else {
-        return .failed("HTTP probe to \(ip):\(port) got no HTTP response")
-    }
-    return (200..<400).contains(code) ? .ok : .failed("HTTP probe failed with statuscode: \(code)")
-}
-

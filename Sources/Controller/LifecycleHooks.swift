@@ -8,7 +8,7 @@ extension NodeController {
     func runPostStart(_ container: KubeAPI.Container, of pod: Pod, id: String, sandboxID: String) async {
         guard let hook = container.lifecycle?.postStart else { return }
         let sandbox = try? await runtime.podSandboxStatus(sandboxID)
-        let target = HandlerTarget(containerID: id, podIP: sandbox?.network.ip ?? "", netnsPath: sandbox?.netnsPath ?? "",
+        let target = HandlerTarget(containerID: id, podSandboxID: sandboxID, podIP: sandbox?.network.ip ?? "",
                                    hostNetwork: pod.spec.hostNetwork, ports: container.ports)
         let result = await HandlerRunner(runtime: runtime, clock: clock)
             .run(hook, timeoutSeconds: Int32(clamping: pod.spec.terminationGracePeriodSeconds), target: target)
@@ -29,8 +29,8 @@ extension NodeController {
         if instance.state == .running, let hook = PreStopHook.handler(instance) {
             let started = clock.now()
             let ports = pod.flatMap { p in (p.spec.initContainers + p.spec.containers).first { $0.name == instance.metadata.name } }?.ports ?? []
-            let target = HandlerTarget(containerID: instance.id, podIP: sandbox?.network.ip ?? "",
-                                       netnsPath: sandbox?.netnsPath ?? "", hostNetwork: pod?.spec.hostNetwork ?? false,
+            let target = HandlerTarget(containerID: instance.id, podSandboxID: sandbox?.id ?? "",
+                                       podIP: sandbox?.network.ip ?? "", hostNetwork: pod?.spec.hostNetwork ?? false,
                                        ports: ports)
             let result = await HandlerRunner(runtime: runtime, clock: clock)
                 .run(hook, timeoutSeconds: Int32(clamping: grace), target: target)

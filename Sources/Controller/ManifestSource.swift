@@ -55,6 +55,8 @@ public enum ManifestFilter {
 public actor ManifestSource {
     public let directory: String
     let settleNanos: Int64
+    /// The Pod Security Standard pods must meet (`pod-security` in the node's config).
+    let podSecurity: PodSecurityLevel
 
     private struct Cached {
         var stamp: FileStamp
@@ -74,8 +76,9 @@ public actor ManifestSource {
     /// Warnings (unknown fields…) of files parsed in this scan.
     private var warnings: [ManifestDiagnostic] = []
 
-    public init(directory: String, settleNanos: Int64 = 2 * 1_000_000_000) {
+    public init(directory: String, settleNanos: Int64 = 2 * 1_000_000_000, podSecurity: PodSecurityLevel = .privileged) {
         self.directory = directory
+        self.podSecurity = podSecurity
         self.settleNanos = settleNanos
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -122,7 +125,7 @@ public actor ManifestSource {
                 state.errors.append(ManifestErrorRecord(file: path, line: 0, message: "\(error)", observedAt: now))
                 return
             }
-            let parsed = ManifestParser.parse(bytes, file: path)
+            let parsed = ManifestParser.parse(bytes, file: path, podSecurity: podSecurity)
             let lastGood = parsed.isUnreadable ? (cache[path]?.lastGood ?? []) : parsed.pods
             cache[path] = Cached(stamp: stamp, parsed: parsed, lastGood: lastGood)
             warnings += parsed.diagnostics.filter { $0.severity == .warning }

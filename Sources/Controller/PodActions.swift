@@ -198,8 +198,15 @@ func initContainerProgress(_ pod: Pod, observed: ObservedPod, backoff: Backoff, 
             if observed.latest(container.name)?.state != .running { return .waiting }
             continue
         }
-        guard let current = observed.latest(container.name),
-              current.annotations[KubeLabels.containerHash] == container.specHash else {
+        guard let current = observed.latest(container.name) else {
+            actions.containersToStart.append(container.name)
+            return .waiting
+        }
+        if current.annotations[KubeLabels.containerHash] != container.specHash {
+            // As kubelet: the old instance is killed before its replacement starts, never left beside it.
+            if current.state != .exited {
+                actions.containersToKill[current.id] = "init container \(container.name) definition changed, will be restarted"
+            }
             actions.containersToStart.append(container.name)
             return .waiting
         }

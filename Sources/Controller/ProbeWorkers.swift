@@ -16,7 +16,7 @@ extension NodeController {
                       ProbeKind.allCases.contains(where: { $0.probe(of: container) != nil }) else { continue }
                 running.insert(current.id)
                 guard probeTasks[uid]?[current.id] == nil else { continue }
-                let target = HandlerTarget(containerID: current.id, podIP: sandbox.network.ip, netnsPath: sandbox.netnsPath,
+                let target = HandlerTarget(containerID: current.id, podSandboxID: sandbox.id, podIP: sandbox.network.ip,
                                            hostNetwork: pod.spec.hostNetwork, ports: container.ports)
                 probeTasks[uid, default: [:]][current.id] = Task { await self.runProbes(pod, container, target) }
             }

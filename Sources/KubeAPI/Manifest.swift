@@ -84,7 +84,9 @@ public struct ParsedManifest: Sendable {
 /// Secret or a `kind: List` of those. Decodes with Kubernetes defaulting, validates like the API
 /// server, and turns every problem into a positioned diagnostic; never throws or crashes.
 public enum ManifestParser {
-    public static func parse(_ bytes: [UInt8], file: String) -> ParsedManifest {
+    /// `podSecurity` is the Pod Security Standard the node enforces: a pod that violates it is
+    /// rejected with PodSecurity admission's message at the offending field.
+    public static func parse(_ bytes: [UInt8], file: String, podSecurity: PodSecurityLevel = .privileged) -> ParsedManifest {
         let nodes: [YAMLNode]
         do {
             nodes = try YAMLParser().parse(bytes)
@@ -94,7 +96,7 @@ public enum ManifestParser {
             return ParsedManifest(file: file, pods: [], configMaps: [], secrets: [], diagnostics: [diagnostic],
                                   isUnreadable: true, documents: [])
         }
-        var reader = DocumentReader(file: file)
+        var reader = DocumentReader(file: file, podSecurity: podSecurity)
         var documents: [ManifestDocument] = []
         for (index, node) in nodes.enumerated() where !node.isNull {
             documents.append(reader.read(node, index: index))
@@ -118,11 +120,13 @@ public enum ManifestParser {
 /// Reads documents one by one, remembering object names to reject duplicates within the file.
 struct DocumentReader {
     let file: String
+    let podSecurity: PodSecurityLevel
     /// "Kind namespace/name" → line of its first declaration.
     private var declared: [String: Int] = [:]
 
-    init(file: String) {
+    init(file: String, podSecurity: PodSecurityLevel) {
         self.file = file
+        self.podSecurity = podSecurity
     }
 
     mutating func read(_ node: YAMLNode, index: Int) -> ManifestDocument {
@@ -190,9 +194,10 @@ struct DocumentReader {
 
     private mutating func readPod(_ node: YAMLNode, _ prefix: [YAMLPathElement], into document: inout ManifestDocument) {
         guard var pod: Pod = decode(node, prefix, into: &document) else { return }
-        let issues = pod.validate()
-        for issue in issues {
-            document.diagnostics.append(diagnostic(.error, node.locate(issue.path).mark, prefix + issue.path, issue.message))
+        let issues = pod.validate().map { ($0.path, $0.message) }
+            + pod.podSecurityViolations(podSecurity).map { ($0.path, $0.message(enforcing: podSecurity)) }
+        for (path, message) in issues {
+            document.diagnostics.append(diagnostic(.error, node.locate(path).mark, prefix + path, message))
         }
         guard issues.isEmpty, claim("Pod", pod.metadata, node, prefix, into: &document) else { return }
         pod.metadata.uid = Pod.derivedUID(namespace: pod.metadata.namespace, name: pod.metadata.name)

@@ -31,8 +31,9 @@ public struct Apply: Sendable {
         var out = Output()
         var items: [Item] = []
         var failed = false
+        let podSecurity = enforcedPodSecurity(paths)
         for (label, bytes) in try readManifestInputs(inputs, ctx) {
-            let parsed = ManifestParser.parse(bytes, file: label)
+            let parsed = ManifestParser.parse(bytes, file: label, podSecurity: podSecurity)
             for d in parsed.diagnostics {
                 out.stderr += "\(d.severity == .error ? "error" : "warning"): \(d)\n"
             }
@@ -63,6 +64,14 @@ public struct Apply: Sendable {
             out.stdout += "\(item.key) \(try declare(item, in: dir))\n"
         }
         return out
+    }
+
+    /// The level the daemon recorded, so apply refuses what the daemon would not start; with no
+    /// state yet, none.
+    private func enforcedPodSecurity(_ paths: Paths) -> PodSecurityLevel {
+        guard FS.exists(paths.statePath), let store = try? paths.openState(),
+              let recorded = try? store.daemonSettings()?.podSecurity else { return .privileged }
+        return PodSecurityLevel(rawValue: recorded) ?? .privileged
     }
 
     /// Writes one object; returns `created`, `configured` or `unchanged`.

@@ -79,13 +79,15 @@ enum BundleSecurity {
     }
 
     /// The seccomp filter for a profile; nil for Unconfined, for none, and for privileged
-    /// containers (containerd applies none to them). Localhost profiles are OCI `linux.seccomp`
-    /// JSON files under `profileDir`, named by a relative path.
-    static func seccomp(_ profile: SecurityProfile?, privileged: Bool, profileDir: String) throws(SwkError) -> LinuxSeccomp? {
+    /// containers (containerd applies none to them). RuntimeDefault follows the container's
+    /// `capabilities`. Localhost profiles are OCI `linux.seccomp` JSON files under `profileDir`,
+    /// named by a relative path.
+    static func seccomp(_ profile: SecurityProfile?, privileged: Bool, capabilities: [String],
+                        profileDir: String) throws(SwkError) -> LinuxSeccomp? {
         guard let profile, !privileged else { return nil }
         switch profile.profileType {
         case .unconfined: return nil
-        case .runtimeDefault: return RuntimeDefaultSeccomp.profile
+        case .runtimeDefault: return RuntimeDefaultSeccomp.profile(capabilities: capabilities)
         case .localhost:
             let ref = profile.localhostRef
             guard !ref.isEmpty, !ref.hasPrefix("/"), !ref.split(separator: "/").contains("..") else {

@@ -38,8 +38,9 @@ extension LocalRuntime {
                 mounts.append(resolved)
             }
             let security = container.linux.securityContext
+            let capabilities = try BundleSecurity.capabilities(security.capabilities, privileged: security.privileged)
             let seccomp = try BundleSecurity.seccomp(security.seccomp, privileged: security.privileged,
-                                                     profileDir: "\(layout.rootDir)/seccomp")
+                                                     capabilities: capabilities, profileDir: "\(layout.rootDir)/seccomp")
             let bundle = try BundleConfig.make(.init(
                 args: args,
                 env: ProcessSpec.environment(image: image.env, config: container.envs, hostname: sandbox.hostname),

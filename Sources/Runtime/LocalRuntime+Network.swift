@@ -99,4 +99,18 @@ extension LocalRuntime {
                    ("K8S_POD_INFRA_CONTAINER_ID", id), ("K8S_POD_UID", m.uid)],
             portMappings: sandbox.portMappings)
     }
+
+    public func portForward(_ podSandboxId: String, port: Int32, request: [UInt8], responseLimit: Int,
+                            timeout: Int64) async throws -> [UInt8] {
+        guard let record = sandboxes[podSandboxId] else { throw SwkError(.notFound, "pod sandbox \(podSandboxId)") }
+        guard record.state == .ready else {
+            throw SwkError(.failedPrecondition, "pod sandbox \(podSandboxId) is not ready")
+        }
+        // No network namespace of its own: the pod shares the host's.
+        let netns = record.namespaces["network"]
+        return try await Task.detached { () throws(SwkError) -> [UInt8] in
+            try TCPExchange.run(ip: "127.0.0.1", port: port, netns: netns, timeoutMillis: Int32(clamping: timeout * 1000),
+                                request: request, responseLimit: responseLimit)
+        }.value
+    }
 }

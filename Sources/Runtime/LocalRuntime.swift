@@ -162,7 +162,6 @@ public actor LocalRuntime: RuntimeService {
         var status = PodSandboxStatus(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
         status.labels = r.config.labels
         status.annotations = r.config.annotations
-        status.netnsPath = r.namespaces["network"] ?? ""
         if r.state == .ready { status.network.ip = r.ip ?? "" }
         return status
     }

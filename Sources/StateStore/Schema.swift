@@ -30,6 +30,8 @@ import SwkSupport
 ///     ├─ id INTEGER PK CHECK (id = 1), pid INTEGER, heartbeat_at INTEGER
 ///     └─ runtime, run_dir, pod_log_dir TEXT  (v3) where the daemon runs containers and writes
 ///                                            their logs, so `swkubectl logs|exec` need no flags
+///     └─ pod_security TEXT       (v4) the Pod Security Standard the daemon enforces, so that
+///                                `swkubectl apply` refuses what the daemon would
 ///
 /// `PRAGMA user_version` holds the number of migrations applied. Migrations are append-only: never
 /// edit a shipped one, add the next.
@@ -106,6 +108,10 @@ enum Schema {
         ALTER TABLE daemon ADD COLUMN runtime TEXT NOT NULL DEFAULT '';
         ALTER TABLE daemon ADD COLUMN run_dir TEXT NOT NULL DEFAULT '';
         ALTER TABLE daemon ADD COLUMN pod_log_dir TEXT NOT NULL DEFAULT '';
+        """,
+        // 4: the enforced Pod Security Standard ('' = not reported).
+        """
+        ALTER TABLE daemon ADD COLUMN pod_security TEXT NOT NULL DEFAULT '';
         """,
     ]
 

@@ -6,11 +6,14 @@ public struct DaemonSettings: Sendable, Equatable {
     public var runtime: String
     public var runDir: String
     public var podLogDir: String
+    /// `privileged`, `baseline` or `restricted`.
+    public var podSecurity: String
 
-    public init(runtime: String = "", runDir: String = "", podLogDir: String = "") {
+    public init(runtime: String = "", runDir: String = "", podLogDir: String = "", podSecurity: String = "") {
         self.runtime = runtime
         self.runDir = runDir
         self.podLogDir = podLogDir
+        self.podSecurity = podSecurity
     }
 }
 
@@ -19,20 +22,23 @@ extension StateStore {
     public func setDaemonSettings(_ settings: DaemonSettings, pid: Int32, at: Int64) throws(SwkError) {
         try db.transaction { () throws(SwkError) in
             let stmt = try db.statement("""
-                INSERT INTO daemon (id, pid, heartbeat_at, runtime, run_dir, pod_log_dir) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                INSERT INTO daemon (id, pid, heartbeat_at, runtime, run_dir, pod_log_dir, pod_security)
+                VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
                 ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, heartbeat_at = excluded.heartbeat_at,
-                    runtime = excluded.runtime, run_dir = excluded.run_dir, pod_log_dir = excluded.pod_log_dir
+                    runtime = excluded.runtime, run_dir = excluded.run_dir, pod_log_dir = excluded.pod_log_dir,
+                    pod_security = excluded.pod_security
                 """)
-            stmt.bind(.int(Int64(pid)), .int(at), .text(settings.runtime), .text(settings.runDir), .text(settings.podLogDir))
+            stmt.bind(.int(Int64(pid)), .int(at), .text(settings.runtime), .text(settings.runDir), .text(settings.podLogDir),
+                      .text(settings.podSecurity))
             try stmt.run()
         }
     }
 
     /// What the daemon last reported, or nil if it never wrote its row.
     public func daemonSettings() throws(SwkError) -> DaemonSettings? {
-        let stmt = try db.statement("SELECT runtime, run_dir, pod_log_dir FROM daemon WHERE id = 1")
+        let stmt = try db.statement("SELECT runtime, run_dir, pod_log_dir, pod_security FROM daemon WHERE id = 1")
         defer { stmt.reset() }
         guard try stmt.step() else { return nil }
-        return DaemonSettings(runtime: stmt.text(0), runDir: stmt.text(1), podLogDir: stmt.text(2))
+        return DaemonSettings(runtime: stmt.text(0), runDir: stmt.text(1), podLogDir: stmt.text(2), podSecurity: stmt.text(3))
     }
 }

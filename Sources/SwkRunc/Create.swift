@@ -46,7 +46,7 @@ enum CreateCommand {
         if dir.exists { throw SwkError(.alreadyExists, "container \(id) already exists") }
         let (spec, rawConfig) = try Config.load(bundle: options.bundle)
         let host = Cgroups.Host.current
-        let plan = try Plan.make(spec: spec, id: id, bundle: options.bundle, host: host)
+        let plan = try Plan.make(spec: spec, id: id, bundle: options.bundle, host: host, stateRoot: ctx.root)
         if plan.launch.process.terminal && options.consoleSocket == nil {
             throw SwkError(.invalidArgument, "config.json: process.terminal is true but no --console-socket was given")
         }

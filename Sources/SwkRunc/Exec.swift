@@ -34,7 +34,7 @@ enum ExecCommand {
                 launch.joins.append((path: "/proc/\(target)/ns/\(kind.procName)", flag: kind.flag))
             }
         }
-        if let seccomp = record.config.linux?.seccomp { launch.seccomp = try Seccomp.compile(seccomp) }
+        if let seccomp = record.config.linux?.seccomp { launch.seccomp = try SeccompCache.program(seccomp, root: ctx.root) }
         if let n = a.value("preserve-fds") { launch.preserveFDs = Int32(n) ?? 0 }
         if launch.process.terminal {
             guard let socket = a.value("console-socket") else {

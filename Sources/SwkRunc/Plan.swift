@@ -10,7 +10,8 @@ struct Plan {
     var rootfs: String
     var cgroup: Cgroups.Container
 
-    static func make(spec: Spec, id: String, bundle: String, host: Cgroups.Host) throws(SwkError) -> Plan {
+    /// `stateRoot`: the runtime's --root, which holds the compiled seccomp filters.
+    static func make(spec: Spec, id: String, bundle: String, host: Cgroups.Host, stateRoot: String) throws(SwkError) -> Plan {
         guard let process = spec.process, let root = spec.root else {
             throw SwkError(.invalidArgument, "config.json: process and root are required")
         }
@@ -79,7 +80,7 @@ struct Plan {
         launch.rootfs = rootfsPlan
         launch.createContainerHooks = spec.hooks?.createContainer ?? []
         launch.startContainerHooks = spec.hooks?.startContainer ?? []
-        if let seccomp = linux.seccomp { launch.seccomp = try Seccomp.compile(seccomp) }
+        if let seccomp = linux.seccomp { launch.seccomp = try SeccompCache.program(seccomp, root: stateRoot) }
         if let p = linux.personality {
             switch p.domain {
             case "LINUX": launch.personality = 0

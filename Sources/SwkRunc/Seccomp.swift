@@ -34,13 +34,32 @@ enum Seccomp {
         "SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2, "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
     ]
 
-    static func compile(_ config: LinuxSeccomp) throws(SwkError) -> Program {
+    /// The filter flags, checked on every load (they are not part of the cached program).
+    static func flags(_ config: LinuxSeccomp) throws(SwkError) -> UInt32 {
+        var flags: UInt32 = 0
+        for (i, name) in (config.flags ?? []).enumerated() {
+            guard let bit = flagBits[name] else {
+                throw SwkError(.invalidArgument, "config.json: linux.seccomp.flags[\(i)]: unknown flag \"\(name)\"")
+            }
+            flags |= bit
+        }
+        return flags
+    }
+
+    /// The profile as BPF for every architecture it names (the native one is always included).
+    /// A name libseccomp does not know is skipped, as runc does; a name that exists on some of the
+    /// architectures only (socketcall, arch_prctl) gets rules on those, through libseccomp's
+    /// pseudo-syscall numbers. Calls newer than any the profile names answer ENOSYS (see
+    /// `newerCallsStub`). What this makes of a profile is cached: a change here must bump
+    /// `SeccompCache.format`.
+    static func bpf(_ config: LinuxSeccomp) throws(SwkError) -> [UInt8] {
         let defaultAction = try action(config.defaultAction, errnoRet: config.defaultErrnoRet, defaultErrno: nil,
                                        field: "linux.seccomp.defaultAction")
         guard let ctx = seccomp_init(defaultAction) else {
             throw SwkError(.invalidArgument, "config.json: linux.seccomp.defaultAction: libseccomp refused \(config.defaultAction)")
         }
         defer { seccomp_release(ctx) }
+        var arches = [seccomp_arch_native()]
         for (i, arch) in (config.architectures ?? []).enumerated() {
             let name = arch.hasPrefix("SCMP_ARCH_") ? String(arch.dropFirst(10)).lowercased() : arch.lowercased()
             let token = seccomp_arch_resolve_name(name)
@@ -49,6 +68,7 @@ enum Seccomp {
             }
             let rc = seccomp_arch_add(ctx, token)
             guard rc == 0 || rc == -EEXIST else { throw .errno("seccomp add architecture \(arch)", -rc) }
+            if !arches.contains(token) { arches.append(token) }
         }
         for (i, rule) in (config.syscalls ?? []).enumerated() {
             let field = "linux.seccomp.syscalls[\(i)]"
@@ -77,14 +97,11 @@ enum Seccomp {
                 }
             }
         }
-        var flags: UInt32 = 0
-        for (i, name) in (config.flags ?? []).enumerated() {
-            guard let bit = flagBits[name] else {
-                throw SwkError(.invalidArgument, "config.json: linux.seccomp.flags[\(i)]: unknown flag \"\(name)\"")
-            }
-            flags |= bit
+        let program = newerCallsStub(config, arches: arches, defaultAction: defaultAction) + (try export(ctx))
+        guard program.count / 8 <= 4096 else {  // BPF_MAXINSNS
+            throw SwkError(.invalidArgument, "config.json: linux.seccomp: the filter has \(program.count / 8) instructions, more than the kernel's 4096")
         }
-        return Program(bpf: try export(ctx), flags: flags)
+        return program
     }
 
     private static func export(_ ctx: scmp_filter_ctx) throws(SwkError) -> [UInt8] {

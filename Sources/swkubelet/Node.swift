@@ -1,4 +1,5 @@
 import Controller
+import DirectoryWatch
 @preconcurrency import Dispatch
 import Glibc
 import ImageStore
@@ -20,7 +21,8 @@ struct Node {
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
         // Where swkubectl finds the runtime (exec) and the logs without being told.
         try store.setDaemonSettings(DaemonSettings(runtime: settings.runtime, runDir: settings.runDir,
-                                                   podLogDir: settings.podLogDir), pid: getpid(), at: clock.now())
+                                                   podLogDir: settings.podLogDir, podSecurity: settings.podSecurity.rawValue),
+                                    pid: getpid(), at: clock.now())
         let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
         // Checked here so that a broken registries file is reported at start; pulls read it again.
@@ -49,7 +51,7 @@ struct Node {
             backoff: settings.backoff, housekeepingPeriod: settings.housekeepingInterval, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")
 
-        let source = ManifestSource(directory: settings.podManifestPath)
+        let source = ManifestSource(directory: settings.podManifestPath, podSecurity: settings.podSecurity)
         let watcher = try DirectoryWatcher(directory: settings.podManifestPath)
         let (updates, feed) = AsyncStream<DesiredState>.makeStream(bufferingPolicy: .bufferingNewest(1))
         // A wake carries whether to scan at once (see DirectoryWatcher.Tick).

@@ -34,6 +34,8 @@ struct NodeSettings: Sendable {
     var resolvConf = "/etc/resolv.conf"
     var clusterDNS: [String] = []
     var clusterDomain = "cluster.local"
+    /// The Pod Security Standard every manifest must meet (PodSecurity admission's levels).
+    var podSecurity = PodSecurityLevel.privileged
 
     /// Reads `file` (a missing default file is fine; a missing named one is not) and applies
     /// `overrides` (flag name → value) on top.
@@ -99,6 +101,11 @@ struct NodeSettings: Sendable {
                 throw SwkError(.invalidArgument, "\(key): \"\(ip)\" in \(source) is not an IP address")
             }
         case "cluster-domain": clusterDomain = value
+        case "pod-security":
+            guard let level = PodSecurityLevel(rawValue: value) else {
+                throw SwkError(.invalidArgument, "\(key): invalid value \"\(value)\" in \(source): must be one of privileged, baseline, restricted")
+            }
+            podSecurity = level
         default: throw SwkError(.invalidArgument, "unknown setting \"\(key)\" in \(source)")
         }
     }

@@ -40,6 +40,8 @@ struct Swkubelet: AsyncParsableCommand {
     @Option(help: "Cluster DNS server IPs, comma-separated, for the ClusterFirst DNS policy (default: none, so ClusterFirst acts as Default).")
     var clusterDns: String?
     @Option(help: "Cluster domain for ClusterFirst search paths (default cluster.local).") var clusterDomain: String?
+    @Option(help: "Pod Security Standard every manifest must meet: privileged, baseline or restricted (default privileged).")
+    var podSecurity: String?
     @Flag(help: "Log debug messages.") var verbose = false
 
     func run() async throws {
@@ -78,6 +80,7 @@ struct Swkubelet: AsyncParsableCommand {
         values["housekeeping-interval"] = housekeepingInterval
         values["backoff-initial"] = backoffInitial
         values["backoff-max"] = backoffMax
+        values["pod-security"] = podSecurity
         values["container-log-max-size"] = containerLogMaxSize
         values["container-log-max-files"] = containerLogMaxFiles
         values["seccomp-default"] = seccompDefault

@@ -57,6 +57,17 @@ actor FakeRuntime: RuntimeService, ImageService {
     /// The network checks asked for, kept apart from `calls` (they come with every housekeeping).
     var networkChecks: [String] = []
 
+    /// Port forwards asked for, as "sandbox-name:port"; the answer is `portForwardAnswer`.
+    var portForwards: [String] = []
+    var portForwardAnswer: Result<[UInt8], SwkError> = .success([])
+
+    func portForward(_ podSandboxId: String, port: Int32, request: [UInt8], responseLimit: Int,
+                     timeout: Int64) async throws -> [UInt8] {
+        guard let sandbox = sandboxes[podSandboxId] else { throw SwkError(.notFound, "pod sandbox \(podSandboxId)") }
+        portForwards.append("\(sandbox.metadata.name):\(port)")
+        return try portForwardAnswer.get()
+    }
+
     func checkPodSandboxNetwork(_ id: String, thorough: Bool) async throws {
         guard let sandbox = sandboxes[id] else { throw SwkError(.notFound, "sandbox \(id)") }
         networkChecks.append("\(sandbox.metadata.name) thorough=\(thorough)")

@@ -1,4 +1,5 @@
 import Controller
+import DirectoryWatch
 import Glibc
 import KubeAPI
 import SwkSupport
@@ -121,5 +122,22 @@ struct ManifestSourceTests {
         // A hard link fires IN_CREATE only: the watcher must wake, but not call it finished.
         #expect(link("\(dir)/.hidden", "\(dir)/b.yaml") == 0)
         #expect(await ticks.next()?.complete == false)
+    }
+}
+
+/// `pod-security`: a pod that violates the node's level is an error of its file, like an invalid
+/// one; the other pods are unaffected.
+struct ManifestSourcePodSecurityTests {
+    @Test func aViolatingPodIsReportedAtItsFieldAndNotDeclared() async throws {
+        let dir = try makeTempDir("src")
+        try FS.writeAtomic("\(dir)/a.yaml", ManifestSourceTests.pod("alpha"))
+        try FS.writeAtomic("\(dir)/b.yaml", ManifestSourceTests.pod("beta") + "  hostNetwork: true\n")
+        let scan = await ManifestSource(directory: dir, podSecurity: .baseline).scan(now: SystemClock().now() + 60 * nanosPerSecond)
+        #expect(scan.state.pods.values.map(\.pod.metadata.name) == ["alpha"])
+        let error = try #require(scan.state.errors.first)
+        #expect(error.file == "\(dir)/b.yaml" && error.line == 9)
+        #expect(error.message == #"spec.hostNetwork: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)"#)
+        let privileged = await ManifestSource(directory: dir).scan(now: SystemClock().now() + 60 * nanosPerSecond)
+        #expect(privileged.state.pods.count == 2 && privileged.state.errors.isEmpty, "privileged, the default, allows it")
     }
 }

@@ -227,6 +227,26 @@ struct InitContainerActionsTests {
         #expect(actions.containersToKill.isEmpty)
     }
 
+    @Test func anEditedRunningInitContainerIsKilledBeforeItsReplacementStarts() {
+        let old = Self.pod()
+        var edited = old
+        edited.spec.initContainers[0].command = ["sleep", "1"]
+        let actions = computePodActions(desired: edited, observed: Self.observed(edited, [Self.instance("init-a", of: old, .running)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToKill == ["id-init-a": "init container init-a definition changed, will be restarted"])
+        #expect(actions.containersToStart == ["init-a"])
+    }
+
+    @Test func anEditedExitedInitContainerJustStartsAgain() {
+        let old = Self.pod()
+        var edited = old
+        edited.spec.initContainers[0].command = ["sleep", "1"]
+        let actions = computePodActions(desired: edited, observed: Self.observed(edited, [Self.instance("init-a", of: old, .exited)]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToKill.isEmpty)
+        #expect(actions.containersToStart == ["init-a"])
+    }
+
     @Test func anExitedSidecarIsRestartedEvenWhenThePodSaysNever() {
         let pod = Self.pod(.never, sidecar: true)
         let actions = computePodActions(desired: pod, observed: Self.observed(pod, [

@@ -45,7 +45,8 @@ struct BundleSecurityTests {
         var sec = LinuxContainerSecurityContext()
         sec.privileged = true
         sec.seccomp = SecurityProfile(profileType: .runtimeDefault)
-        let b = try Self.bundle(sec, seccomp: try BundleSecurity.seccomp(sec.seccomp, privileged: true, profileDir: "/nonexistent"))
+        let b = try Self.bundle(sec, seccomp: try BundleSecurity.seccomp(sec.seccomp, privileged: true, capabilities: [],
+                                                                              profileDir: "/nonexistent"))
         #expect(b.process.capabilities.bounding == BundleSecurity.hostCapabilities())
         #expect(b.linux.maskedPaths.isEmpty && b.linux.readonlyPaths.isEmpty && b.linux.seccomp == nil)
         #expect(b.mounts.first { $0.destination == "/sys" }?.options.contains("ro") == false)
@@ -91,12 +92,12 @@ struct BundleSecurityTests {
         sec.noNewPrivs = true
         sec.supplementalGroups = [4000, 44]
         let b = try Self.bundle(sec, user: .init(uid: 1000, gid: 3000, additionalGids: [44]),
-                                seccomp: RuntimeDefaultSeccomp.profile)
+                                seccomp: RuntimeDefaultSeccomp.profile(capabilities: BundleConfig.defaultCapabilities))
         #expect(b.root.readonly && b.process.noNewPrivileges)
         #expect(b.process.user == BundleConfig.User(uid: 1000, gid: 3000, additionalGids: [44, 4000]))
         let json = String(decoding: try JSONEncoder().encode(b), as: UTF8.self)
         #expect(json.contains("\"noNewPrivileges\":true") && json.contains("\"readonly\":true"))
-        #expect(json.contains("\"defaultAction\":\"SCMP_ACT_ALLOW\"") && json.contains("\"keyctl\""))
+        #expect(json.contains("\"defaultAction\":\"SCMP_ACT_ERRNO\"") && json.contains("\"execve\""))
         sec.supplementalGroups = [-1]
         #expect(throws: SwkError.self) { try Self.bundle(sec) }
     }
@@ -124,16 +125,22 @@ struct BundleSecurityTests {
     @Test func seccompProfiles() throws {
         let dir = try Harness.makeTempDir()
         defer { try? FS.removeTree(dir) }
-        #expect(try BundleSecurity.seccomp(nil, privileged: false, profileDir: dir) == nil)
-        #expect(try BundleSecurity.seccomp(SecurityProfile(profileType: .unconfined), privileged: false, profileDir: dir) == nil)
-        #expect(try BundleSecurity.seccomp(SecurityProfile(profileType: .runtimeDefault), privileged: false, profileDir: dir)
-                == RuntimeDefaultSeccomp.profile)
+        let caps = BundleConfig.defaultCapabilities
+        #expect(try BundleSecurity.seccomp(nil, privileged: false, capabilities: caps, profileDir: dir) == nil)
+        #expect(try BundleSecurity.seccomp(SecurityProfile(profileType: .unconfined), privileged: false, capabilities: caps,
+                                           profileDir: dir) == nil)
+        #expect(try BundleSecurity.seccomp(SecurityProfile(profileType: .runtimeDefault), privileged: true, capabilities: caps,
+                                           profileDir: dir) == nil)
+        #expect(try BundleSecurity.seccomp(SecurityProfile(profileType: .runtimeDefault), privileged: false, capabilities: caps,
+                                           profileDir: dir) == RuntimeDefaultSeccomp.profile(capabilities: caps))
         try FS.writeAtomic("\(dir)/p.json", #"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}"#)
-        let local = try BundleSecurity.seccomp(SecurityProfile(profileType: .localhost, localhostRef: "p.json"), privileged: false, profileDir: dir)
+        let local = try BundleSecurity.seccomp(SecurityProfile(profileType: .localhost, localhostRef: "p.json"), privileged: false,
+                                                 capabilities: caps, profileDir: dir)
         #expect(local?.syscalls?.first?.names == ["mkdir"])
         for bad in ["missing.json", "../p.json", "/etc/passwd", ""] {
             #expect(throws: SwkError.self, "\(bad)") {
-                try BundleSecurity.seccomp(SecurityProfile(profileType: .localhost, localhostRef: bad), privileged: false, profileDir: dir)
+                try BundleSecurity.seccomp(SecurityProfile(profileType: .localhost, localhostRef: bad), privileged: false,
+                                           capabilities: caps, profileDir: dir)
             }
         }
     }
