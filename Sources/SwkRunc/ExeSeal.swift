@@ -26,29 +26,25 @@ enum ExeSeal {
             guard swk_set_dumpable(0) == 0 else { throw .errno("seal runtime binary: prctl PR_SET_DUMPABLE") }
             return
         }
-        let image = try sealedImage(spareDir: spareDir, log: log)
-        defer { close(image) }
+        try FS.makeDirectories(spareDir, mode: 0o700)
         setenv(marker, "1", 1)
         defer { unsetenv(marker) }
         let args = argv.map { strdup($0) } + [nil]
         defer { for p in args { free(p) } }
-        _ = swk_execveat_fd(image, args, environ)
-        throw .errno("seal runtime binary: execveat")
-    }
-
-    /// A descriptor of the running binary that cannot be written through: overlayfs, else memfd.
-    private static func sealedImage(spareDir: String, log: RuncLog) throws(SwkError) -> Int32 {
-        try FS.makeDirectories(spareDir, mode: 0o700)
-        var step: UnsafePointer<CChar>?
-        let overlay = swk_exe_overlay(spareDir, &step)
-        if overlay >= 0 { return overlay }
-        let overlayErrno = errno
-        let overlayFailure = "\(step.map { String(cString: $0) } ?? "overlayfs"): \(errnoText(overlayErrno))"
-        log.debug("seal runtime binary: overlayfs: \(overlayFailure); copying it to a sealed memfd")
-        let memfd = swk_exe_memfd(&step)
-        if memfd >= 0 { return memfd }
-        let memfdErrno = errno
-        let memfdFailure = "\(step.map { String(cString: $0) } ?? "memfd"): \(errnoText(memfdErrno))"
-        throw SwkError(.system, "seal runtime binary: \(overlayFailure); \(memfdFailure)")
+        // The overlayfs view first (no copy), then a sealed memfd copy; each failure names its step.
+        var failures: [String] = []
+        for kind in ["overlayfs", "memfd"] {
+            var step: UnsafePointer<CChar>?
+            let image = kind == "overlayfs" ? swk_exe_overlay(spareDir, &step) : swk_exe_memfd(&step)
+            if image >= 0 {
+                _ = swk_execveat_fd(image, args, environ)
+                step = nil
+            }
+            let err = errno
+            if image >= 0 { close(image) }
+            failures.append("\(step.map { String(cString: $0) } ?? "execveat \(kind) image"): \(errnoText(err))")
+            log.debug("seal runtime binary: \(kind): \(failures.last ?? "")")
+        }
+        throw SwkError(.system, "seal runtime binary: \(failures.joined(separator: "; "))")
     }
 }

@@ -23,8 +23,10 @@ struct ExeSealTests {
     }
 
     static let runtimes: [Runtime] = {
+        // Without overlayfs (or the new mount API) the runtime falls back to the memfd copy.
+        let overlay = ((try? FS.readString("/proc/filesystems")) ?? "").contains("\toverlay\n")
         var list = [
-            Runtime(name: "swkube-runc (overlayfs)", binary: Fixture.runtime, image: "/swkube-runc"),
+            Runtime(name: "swkube-runc (overlayfs)", binary: Fixture.runtime, image: overlay ? "/swkube-runc" : "/memfd:swkube-runc (deleted)"),
             Runtime(name: "swkube-runc (memfd)", binary: Fixture.runtime, rootBesideBinary: true, image: "/memfd:swkube-runc (deleted)"),
         ]
         if FS.exists("/usr/sbin/runc") { list.append(Runtime(name: "runc", binary: "/usr/sbin/runc")) }
@@ -114,5 +116,23 @@ struct ExeSealTests {
         #expect(out.status == 1)
         #expect(out.stderr.hasPrefix("swkube-runc: seal runtime binary: re-executed, yet /proc/self/exe is neither"), "\(out.stderr)")
         #expect(f.leftovers.isEmpty, "left behind: \(f.leftovers)")
+    }
+
+    /// Neither image: overlayfs refuses the overlapping layers (state root below the binary) and
+    /// vm.memfd_noexec=2, set in a pid namespace of the test's own, refuses the executable memfd.
+    /// The verb stops and names both failed steps.
+    @Test(.enabled(if: FS.exists("/proc/sys/vm/memfd_noexec"), "vm.memfd_noexec needs Linux 6.3"))
+    func withNeitherImageTheVerbStopsNamingBothSteps() throws {
+        let f = try Fixture("noseal")
+        defer { f.cleanup() }
+        try f.writeConfig()
+        let binDir = "\(f.dir)/bin"
+        try FS.makeDirectories(binDir)
+        try FS.writeAtomic("\(binDir)/swkube-runc", try FS.readBytes(Fixture.runtime), mode: 0o755)
+        let create = "echo 2 > /proc/sys/vm/memfd_noexec && exec \(binDir)/swkube-runc --root \(binDir)/state create --bundle \(f.bundle) \(f.id)"
+        let out = try Spawn.run(["/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/sh", "-c", create])
+        #expect(out.status == 1)
+        #expect(out.stderr == "swkube-runc: seal runtime binary: fsconfig create: Too many levels of symbolic links; memfd_create: Permission denied\n")
+        #expect(!FS.exists("\(binDir)/state/\(f.id)"), "nothing was created")
     }
 }
