@@ -74,7 +74,7 @@ let package = Package(
         // by side: start-up then faults in a few 64 KiB windows of text, not most of it.
         .executableTarget(
             name: "swkube-runc",
-            dependencies: ["SwkRunc"],
+            dependencies: ["SwkRunc", "CSwkRuncEarly"],
             exclude: ["symbol-order.txt"],
             swiftSettings: executorCodegen,
             linkerSettings: [.unsafeFlags([
@@ -124,6 +124,8 @@ let package = Package(
         .target(name: "OCI", swiftSettings: executorCodegen),
         .target(name: "SwkSupport", dependencies: ["CSwkSys"], swiftSettings: executorCodegen),
         .target(name: "CSwkSys"),
+        // swkube-runc's early seal: a constructor that re-executes it before the Swift runtime starts.
+        .target(name: "CSwkRuncEarly", dependencies: ["CSwkSys"]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),

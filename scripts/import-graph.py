@@ -20,7 +20,7 @@ LAYERS = [
     ["ImageStore", "CRI", "SwkRunc"],                                            # layer 3 images; layer 2 protocols; layer 4 executor
     ["OCI", "SwkYAML", "DirectoryWatch", "ContainerLog"],                                        # shared foundations
     ["SwkSupport"],
-    ["CSwkSys", "CYAML", "CSQLite", "CSeccomp", "CArchive", "CCrypto"],          # C
+    ["CSwkSys", "CYAML", "CSQLite", "CSeccomp", "CArchive", "CCrypto", "CSwkRuncEarly"],  # C
 ]
 C_MODULES = set(LAYERS[-1])
 # What the controller must reach only through the CRI protocols.

@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 swift build -c release --product swkube-runc >/dev/null
 W=$(mktemp -d /tmp/swkorder-XXXXXX)
 trap 'rm -rf "$W"' EXIT
-objcopy --strip-debug .build/release/swkube-runc "$W/swkube-runc"  # valgrind cannot read Swift's DWARF
+mkdir -p "$W/bin" "$W/spare" "$W/ro"
+objcopy --strip-debug .build/release/swkube-runc "$W/bin/swkube-runc"  # valgrind cannot read Swift's DWARF
 mkdir -p "$W/b/rootfs/bin"
 cp /bin/busybox "$W/b/rootfs/bin/busybox"
 for a in sh true sleep; do ln -s busybox "$W/b/rootfs/bin/$a"; done
@@ -23,7 +24,10 @@ jq '.process.args=["/bin/sleep","100"]' "$W/c.json" > "$W/s/config.json"
 # Same private mount namespace as bench/runc.sh (hides cgroup2's controllers for crun there).
 unshare -m sh -eu -c "
 mount --make-rprivate /
-cg() { valgrind -q --tool=callgrind --demangle=no --callgrind-out-file=$W/cg.\$1.out $W/swkube-runc --root $W/root \"\$@\" >/dev/null 2>&1 || true; }
+# create, run and exec first re-execute from a sealed image (docs/executor.md), which callgrind
+# cannot follow: the binary runs from a read-only overlayfs with the re-exec marker set instead.
+mount -t overlay -o ro,lowerdir=$W/bin:$W/spare overlay $W/ro
+cg() { _SWKUBE_RUNC_SEALED=1 valgrind -q --tool=callgrind --demangle=no --callgrind-out-file=$W/cg.\$1.out $W/ro/swkube-runc --root $W/root \"\$@\" >/dev/null 2>&1 || true; }
 cg --version
 cg run --bundle $W/b o-run
 cg create --bundle $W/s o-s

@@ -122,6 +122,10 @@ public enum SwkRuncMain {
         let command = rest[rest.startIndex]
         let args = rest.dropFirst()
         do {
+            // The verbs that put a process into a container run from a sealed image of the binary.
+            if command == "create" || command == "run" || command == "exec" {
+                try ExeSeal.ensure(argv: argv, spareDir: ctx.root, log: ctx.log)
+            }
             return try dispatch(command, args, ctx)
         } catch {
             ctx.log.error(error.message)
