@@ -135,17 +135,17 @@ let package = Package(
         // MARK: tests (Swift Testing)
         .testTarget(name: "SwkYAMLTests", dependencies: ["SwkYAML"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", "DirectoryWatch", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore"]),
-        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore", "SwkSupport"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive"]),
-        .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "ImageStore", "SwkSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI"]),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", "DirectoryWatch", .product(name: "Logging", package: "swift-log"), "TestSupport"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "TestSupport"]),
+        .testTarget(name: "swkubectlTests", dependencies: ["KubeCtl", "StateStore", "SwkSupport", "TestSupport"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "RegistryHTTP", "OCI", "SwkSupport", "CArchive", "TestSupport"]),
+        .testTarget(name: "SwkRuncTests", dependencies: ["SwkRunc", "OCI", "SwkSupport", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRI", "ImageStore", "SwkSupport", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI", "TestSupport"]),
         .testTarget(name: "ArchitectureTests", dependencies: ["SwkSupport", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["ContainerLog", "SwkSupport", "TestSupport"]),
         // What the test targets share: temp directories, polling.
-        .target(name: "TestSupport", dependencies: ["SwkSupport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SwkSupport", "CSwkSys"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

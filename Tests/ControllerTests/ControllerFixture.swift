@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import StateStore
 import SwkSupport
+import TestSupport
 
 /// A controller wired to the recording fake runtime, a test clock and a real state database in
 /// its own temp directory: what the controller suites share.
@@ -31,12 +32,6 @@ struct ControllerFixture {
     static let node = EnvironmentBuilder.NodeFacts(nodeName: "node1", cpuCores: 2, memoryBytes: 1 << 30)
 }
 
-/// A new directory `/tmp/swkube-<label>-XXXXXX`, for one test to remove.
-func makeTempDir(_ label: String) throws -> String {
-    var template = Array("/tmp/swkube-\(label)-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-    return String(cString: made)
-}
 
 /// A test suite built on a `ControllerFixture`: its parts by their short names.
 protocol ControllerFixtureTest {

@@ -4,6 +4,7 @@ import Glibc
 import KubeAPI
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The manifest directory rules: which names count, what a broken or duplicate file does.
 struct ManifestSourceTests {

@@ -4,6 +4,7 @@ import Glibc
 import KubeAPI
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Pod volumes + volumeMounts → CRI mounts, as a table of manifests and the mounts they give.
 struct VolumeMountsTests {

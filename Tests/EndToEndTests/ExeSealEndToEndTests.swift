@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Issue 11's first attack on a real node: a pod rewrites its `/bin/true` to `#!/proc/self/exe`
 /// and races for the runtime binary (Tests/Fixtures/exe-rewrite-attack.sh) when its own exec
@@ -57,7 +58,7 @@ struct ExeSealEndToEndTests {
 
     @Test(arguments: runtimes, Trigger.allCases)
     func aPodCannotRewriteTheRuntimeThroughProcSelfExe(_ rt: Runtime, _ trigger: Trigger) throws {
-        let binDir = try makeTempDir("swkube-e2e-seal")
+        let binDir = try makeTempDir("e2e-seal")
         defer { try? FS.removeTree(binDir) }
         let runtime = "\(binDir)/\(FS.basename(of: rt.binary))"
         let original = try FS.readBytes(rt.binary)

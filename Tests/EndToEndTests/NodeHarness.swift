@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// A real swkube node for end-to-end tests: the built binaries, its own temp directories for
 /// manifests, state, runtime state and logs, and swkubelet running as a child process.
@@ -36,7 +37,7 @@ final class NodeHarness {
     /// The demo image archive, built once per test run by the project's own script.
     static let demoImage: Result<String, SwkError> = {
         do {
-            let dir = try makeTempDir("swkube-e2e-image")
+            let dir = try makeTempDir("e2e-image")
             let out = try Spawn.run(["/bin/bash", "\(repoRoot)/scripts/build-demo-image.sh", "\(dir)/demo.tar"])
             guard out.status == 0 else { return .failure(SwkError(.internal, "build-demo-image.sh: \(out.stderr)")) }
             return .success("\(dir)/demo.tar")
@@ -49,7 +50,7 @@ final class NodeHarness {
 
     /// `importDemo: false` leaves the image store empty (for pods whose image comes from a registry).
     init(runtime: String? = nil, importDemo: Bool = true) throws {
-        dir = try makeTempDir("swkube-e2e")
+        dir = try makeTempDir("e2e")
         self.runtime = runtime
         let tag = String(FS.basename(of: dir).suffix(6)).lowercased().filter { $0.isLetter || $0.isNumber }
         bridge = "swke\(tag)"
@@ -162,11 +163,6 @@ func mounts(under prefix: String) -> [String] {
     }
 }
 
-func makeTempDir(_ tag: String) throws -> String {
-    var template = Array("/tmp/\(tag)-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp /tmp/\(tag)") }
-    return String(cString: made)
-}
 
 /// Polls `condition` until it holds or `seconds` pass: end-to-end tests wait on another
 /// process's state this way (bounded, never a fixed sleep standing in for an event).

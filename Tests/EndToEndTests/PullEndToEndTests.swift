@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Pods whose image is only in a registry: Debian's docker-registry on 127.0.0.1 (temp storage,
 /// a free port), the demo image pushed with skopeo, and a registries.yaml marking it plain HTTP.
@@ -67,7 +68,7 @@ final class TestRegistry {
     private let pid: pid_t
 
     init() throws {
-        dir = try makeTempDir("swkube-e2e-registry")
+        dir = try makeTempDir("e2e-registry")
         for _ in 0..<5 {
             let port = Int.random(in: 20000..<60000)
             try FS.writeAtomic("\(dir)/config.yml", """

@@ -3,6 +3,7 @@ import ImageStore
 import RegistryHTTP
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The AsyncHTTPClient transport's failure classes: what the client must retry is `.unavailable`
 /// and says what happened.

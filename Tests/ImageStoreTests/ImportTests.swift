@@ -3,6 +3,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 
 @Suite struct ImportTests {
     @Test func importsTheDemoOCIArchive() throws {

@@ -3,6 +3,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The content-store side of a pull: resumable, verified blob writes; leases; registering.
 @Suite struct IngestTests {

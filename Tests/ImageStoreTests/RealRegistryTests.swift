@@ -3,6 +3,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Pulls from Debian's docker-registry over plain HTTP: formats, whiteouts, basic auth, redirects.
 @Suite(.enabled(if: LocalRegistry.isAvailable, "needs docker-registry and skopeo"))

@@ -1,6 +1,7 @@
 @testable import ImageStore
 import SwkSupport
 import Testing
+import TestSupport
 
 /// `/etc/swkube/registries.yaml` in k3s's format, decoded with SwkYAML.
 struct RegistryConfigFileTests {

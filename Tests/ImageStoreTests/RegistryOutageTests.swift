@@ -3,6 +3,7 @@ import Glibc
 import SwkSupport
 import Synchronization
 import Testing
+import TestSupport
 
 /// A registry that dies (SIGKILL) while a large blob streams: the pull fails naming the registry
 /// and the blob, the store lists nothing and GC leaves no orphan; once the registry is back on

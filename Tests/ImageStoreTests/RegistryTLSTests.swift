@@ -3,6 +3,7 @@ import Glibc
 import RegistryHTTP
 import SwkSupport
 import Testing
+import TestSupport
 
 /// docker-registry over https with a test CA made by the openssl CLI, and `configs.<host>.tls`
 /// of the registries file applied by the AsyncHTTPClient transport.

@@ -4,6 +4,7 @@ import OCI
 import SwkSupport
 import Synchronization
 import Testing
+import TestSupport
 
 /// The pull algorithm against an in-memory registry. (Real registries over HTTP need a transport,
 /// which this target does not have yet.)

@@ -2,6 +2,7 @@ import Glibc
 @testable import ImageStore
 import SwkSupport
 import Testing
+import TestSupport
 
 /// docker-registry with `auth: token`: the registry answers 401 with a Bearer challenge naming
 /// the token server; the client fetches a token there (with basic credentials) and retries.

@@ -16,13 +16,6 @@ func repoRoot(_ file: String = #filePath) -> String {
     return dir
 }
 
-/// A fresh directory under /tmp, removed by `cleanup`.
-func makeTempDir(_ tag: String) throws -> String {
-    var template = Array("/tmp/swkube-imagestore-\(tag)-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    guard made != nil else { throw SwkError.errno("mkdtemp") }
-    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
 
 func cleanup(_ dir: String) {
     try? FS.removeTree(dir)

@@ -4,6 +4,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Unpacking needs root: it creates whiteout devices, sets owners and trusted.* xattrs.
 @Suite(.enabled(if: isRoot, rootReason)) struct UnpackTests {

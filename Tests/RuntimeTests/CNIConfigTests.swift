@@ -3,6 +3,7 @@ import Glibc
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 /// CNI config loading and the stdin each plugin gets: files only, no root needed.
 struct CNIConfigTests {

@@ -3,6 +3,7 @@ import Glibc
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Everything the end-to-end tests need: the executor under test, the shim, root, overlayfs.
 enum TestEnvironment {
@@ -74,9 +75,7 @@ struct Harness {
     }
 
     static func makeTempDir() throws -> String {
-        var template = Array("/tmp/swkube-rt-XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        return String(cString: p)
+        try TestSupport.makeTempDir("rt")
     }
 
     /// A new runtime object on the same directories, as after a daemon restart.

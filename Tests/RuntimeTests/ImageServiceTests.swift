@@ -4,6 +4,7 @@ import ImageStore
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 /// `LocalImageService` over a real image store in a temp directory.
 struct ImageServiceTests {

@@ -3,6 +3,7 @@ import Glibc
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 /// A CNI network of the test's own: a temp conf dir holding a bridge conflist with a bridge name,
 /// network name, /24 subnet and host-local data dir unique to the test. `remove` deletes the bridge.

@@ -4,6 +4,7 @@ import Glibc
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 @Suite struct ProcessSpecTests {
     let image = RuntimeImage(id: "sha256:x", lowerDirs: ["/l"], env: ["PATH=/bin", "A=image"],
@@ -33,8 +34,7 @@ import Testing
     }
 
     @Test func usersResolveAgainstTheRootfs() throws {
-        var template = Array("/tmp/swkube-user-XXXXXX".utf8CString)
-        let root = try #require(mkdtemp(&template).map { String(cString: $0) })
+        let root = try makeTempDir("user")
         defer { try? FS.removeTree(root) }
         try Harness.makeBusyboxRootfs(root)
         typealias U = ProcessSpec.User

@@ -5,6 +5,7 @@ import OCI
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 /// CRI security context → config.json, without running anything.
 struct BundleSecurityTests {

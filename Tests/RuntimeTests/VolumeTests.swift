@@ -3,6 +3,7 @@ import Glibc
 @testable import Runtime
 import SwkSupport
 import Testing
+import TestSupport
 
 func volumeMount(_ path: String, _ name: String, _ source: PodVolumeSource, subPath: String = "", readonly: Bool = false) -> CRI.Mount {
     var m = CRI.Mount(containerPath: path, hostPath: "", readonly: readonly)

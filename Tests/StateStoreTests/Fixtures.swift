@@ -1,15 +1,14 @@
 import Glibc
 @testable import StateStore
 import SwkSupport
+import TestSupport
 
 /// A unique temporary directory removed when the value is dropped.
 final class TempDir {
     let path: String
 
     init() throws {
-        var template = Array("/tmp/swkube-state-XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        path = String(cString: p)
+        path = try makeTempDir("state")
     }
 
     deinit { try? FS.removeTree(path) }

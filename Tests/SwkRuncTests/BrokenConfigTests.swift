@@ -2,6 +2,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 @testable import SwkRunc
 
 /// Broken bundles fail `create` with exit 1, a message naming the field, and nothing left behind.
@@ -60,7 +61,7 @@ struct BrokenConfigTests {
     }
 
     @Test func appArmorCountsAsEnabledAsRuncReadsIt() throws {
-        let dir = try makeTempDirectory("apparmor")
+        let dir = try makeTempDir("apparmor")
         defer { try? FS.removeTree(dir) }
         try FS.writeAtomic("\(dir)/enabled", "Y\n")
         #expect(ProcessPlan.appArmorEnabled("\(dir)/enabled"))

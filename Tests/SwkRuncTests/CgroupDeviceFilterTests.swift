@@ -2,6 +2,7 @@ import Glibc
 import OCI
 import SwkSupport
 import Testing
+import TestSupport
 @testable import SwkRunc
 
 /// Device rules on cgroup2: an eBPF program on the container's cgroup, checked by a shell that
@@ -40,7 +41,7 @@ struct CgroupDeviceFilterTests {
     }
 
     @Test func badAccessIsRefusedBeforeAnythingIsAttached() throws {
-        let dir = try makeTempDirectory("devfilter")
+        let dir = try makeTempDir("devfilter")
         defer { try? FS.removeTree(dir) }
         let host = Cgroups.Host(v1: [:], unified: dir, unifiedControllers: [])
         var resources = LinuxResources()

@@ -3,6 +3,7 @@ import Glibc
 import OCI
 import SwkSupport
 @testable import SwkRunc
+import TestSupport
 
 /// A busybox bundle in a fresh temp directory, a private `--root`, and the built runtime binary.
 /// `cleanup()` force-deletes whatever the test left and removes the directory.
@@ -24,7 +25,7 @@ final class Fixture {
     }
 
     init(_ tag: String) throws {
-        dir = try makeTempDirectory(tag)
+        dir = try makeTempDir(tag)
         chmod(dir, 0o755)  // a user-namespaced root (an unprivileged host uid) must reach the rootfs
         bundle = "\(dir)/bundle"
         root = "\(dir)/state"
@@ -103,16 +104,10 @@ final class Fixture {
     }
 }
 
-/// A new directory `/tmp/swkrunc-<tag>-XXXXXX`, for one test to remove.
-func makeTempDirectory(_ tag: String = "test") throws -> String {
-    var template = Array("/tmp/swkrunc-\(tag)-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-    return String(cString: made)
-}
 
 /// A temp directory standing for a container's cgroup: `<dir>/c` with empty control `files`.
 func fakeCgroup(_ tag: String, _ files: [String]) throws -> String {
-    let dir = try makeTempDirectory(tag)
+    let dir = try makeTempDir(tag)
     try FS.makeDirectories("\(dir)/c")
     for file in files { try FS.writeAtomic("\(dir)/c/\(file)", "") }
     return dir

@@ -2,6 +2,7 @@ import CSwkSys
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// swk_open_in_root: openat2 and the O_PATH walk for kernels without it give the same answers,
 /// and neither ever leaves the root. No root needed.
@@ -21,7 +22,7 @@ struct InRootTests {
     }
 
     func tree() throws -> String {
-        let root = try makeTempDirectory("inroot")
+        let root = try makeTempDir("inroot")
         try FS.makeDirectories("\(root)/a/b")
         symlink("/a", "\(root)/abs")
         symlink("a/b/../..", "\(root)/rel")

@@ -4,6 +4,7 @@ import OCI
 import SwkSupport
 import Synchronization
 import Testing
+import TestSupport
 @testable import SwkRunc
 
 /// Mount setup and the working directory against a container that races or tricks the runtime
@@ -12,29 +13,13 @@ import Testing
 struct PathSafetyTests {
     static let runtimes = [Fixture.runtime] + (FS.exists("/usr/sbin/runc") ? ["/usr/sbin/runc"] : [])
 
-    /// Swaps two paths with RENAME_EXCHANGE on its own thread until stopped.
-    final class Swapper: @unchecked Sendable {
-        let a: String, b: String
-        let stopped = Atomic<Bool>(false)
-        private var thread = pthread_t()
-
-        init(_ a: String, _ b: String) throws {
-            self.a = a
-            self.b = b
-            let me = Unmanaged.passRetained(self).toOpaque()
-            let rc = pthread_create(&thread, nil, { arg in
-                let s = Unmanaged<Swapper>.fromOpaque(arg!).takeRetainedValue()
-                while !s.stopped.load(ordering: .relaxed) { _ = swk_rename_exchange(s.a, s.b) }
-                return nil
-            }, me)
-            guard rc == 0 else { throw SwkError.errno("pthread_create", rc) }
-        }
-
-        func stop() {
-            stopped.store(true, ordering: .relaxed)
-            pthread_join(thread, nil)
-        }
-    }
+    /// Debian's runc older than 1.1.14 (CVE-2024-45310: empty directories created on the host).
+    static let runcCreatesOutsideInThisRace: Bool = {
+        let text = (try? Spawn.run(["/usr/sbin/runc", "--version"]).stdout) ?? ""
+        guard let version = text.split(separator: "\n").first?.split(separator: " ").last else { return false }
+        let parts = version.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
+        return parts.count == 3 && (parts[0], parts[1], parts[2]) < (1, 1, 14)
+    }()
 
     /// `/vol` binds a host directory whose `x` flips between a directory and a symlink to a host
     /// directory outside the rootfs while containers with a second mount at `/vol/x/target` start
@@ -71,7 +56,12 @@ struct PathSafetyTests {
         swapper.stop()
         #expect(started > 0, "no container started")
         let made = try FS.list(outside)
-        #expect(made.isEmpty, "created outside the rootfs: \(made)")
+        // Debian 12's runc 1.1.5 predates the fix of CVE-2024-45310 (runc 1.1.14): its mkdir of a
+        // missing mount target can land outside the rootfs in this race. Only its mounts are held
+        // to the rule; swkube-runc is held to both.
+        if runtime == Fixture.runtime || !Self.runcCreatesOutsideInThisRace {
+            #expect(made.isEmpty, "created outside the rootfs: \(made)")
+        }
         let escaped = FS.exists(log) ? try FS.readString(log) : ""
         #expect(escaped.isEmpty, "mounted outside the rootfs: \(escaped)")
     }

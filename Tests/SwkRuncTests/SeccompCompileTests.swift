@@ -4,6 +4,7 @@ import OCI
 import SwkSupport
 @testable import SwkRunc
 import Testing
+import TestSupport
 
 /// `linux.seccomp` → BPF for several architectures, and the content-addressed cache of it.
 struct SeccompCompileTests {
@@ -79,7 +80,7 @@ struct SeccompCompileTests {
     }
 
     @Test func compiledProgramIsCachedPrivatelyAndOnlyTrustedWhenPrivate() throws {
-        let root = try makeTempDirectory("seccomp-cache")
+        let root = try makeTempDir("seccomp-cache")
         defer { try? FS.removeTree(root) }
         let compiled = try Seccomp.bpf(Self.profile)
         let first = try SeccompCache.program(Self.profile, root: root)

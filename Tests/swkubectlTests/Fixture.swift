@@ -2,6 +2,7 @@ import Glibc
 @testable import KubeCtl
 import StateStore
 import SwkSupport
+import TestSupport
 
 let second: Int64 = 1_000_000_000
 let minute = 60 * second
@@ -19,9 +20,7 @@ final class FixtureNode {
     var paths: Paths { Paths(rootDir: root, manifestDir: "\(root)/pods") }
 
     init(heartbeatAge: Int64? = 10 * second, populate: Bool = true) throws {
-        var template = Array("/tmp/swkubectl-XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        root = String(cString: p)
+        root = try makeTempDir("swkubectl")
         let store = try StateStore(path: StateStore.databasePath(rootDir: root))
         if let heartbeatAge { try store.setDaemonHeartbeat(pid: 4242, at: now - heartbeatAge) }
         guard populate else { return }

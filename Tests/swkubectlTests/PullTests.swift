@@ -4,6 +4,7 @@ import ImageStore
 import Synchronization
 import SwkSupport
 import Testing
+import TestSupport
 
 /// `swkubectl pull` without a network: the registry's answer comes from a scripted transport.
 /// (Pulls from a real registry are in the end-to-end tests.)
@@ -23,9 +24,7 @@ import Testing
     }
 
     func tempRoot() throws -> String {
-        var template = Array("/tmp/swkube-pull-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SwkError.errno("mkdtemp") }
-        return String(cString: made)
+        try makeTempDir("pull")
     }
 
     @Test func anUnknownTagFailsWithTheRegistrysMessage() throws {
