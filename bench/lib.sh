@@ -20,7 +20,7 @@ GRACE=10
 
 bench_init() {
   [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
-  for t in podman hyperfine jq; do command -v $t >/dev/null || { echo "bench: $t missing" >&2; exit 1; }; done
+  for t in podman hyperfine jq catatonit; do command -v $t >/dev/null || { echo "bench: $t missing (bash scripts/install-packages.sh scripts/test-packages.txt scripts/bench-packages.txt)" >&2; exit 1; }; done
   W=$(mktemp -d /tmp/swkbench-XXXXXX)
   trap bench_cleanup EXIT
   (cd "$BENCH_REPO" && swift build -c release 2>&1 | tail -n 1 >&2)
