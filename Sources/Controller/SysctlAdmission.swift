@@ -17,14 +17,9 @@ public struct PodRejection: Sendable, Equatable {
 /// list or match the node's `allowed-unsafe-sysctls`, and must not belong to a namespace the pod
 /// shares with the host (net.* with hostNetwork, the IPC ones with hostIPC).
 public struct SysctlAllowlist: Sendable, Equatable {
-    /// kubelet's safe set: namespaced, and without effect on other pods. (kubelet drops the
-    /// ones newer than the running kernel; all of them are namespaced from Linux 4.6 on.)
-    public static let safe = [
-        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
-    ]
+    /// kubelet's safe set (`Sysctl.safe`, also PodSecurity baseline's). kubelet drops the ones
+    /// newer than the running kernel; all of them are namespaced from Linux 4.6 on.
+    public static let safe = Sysctl.safe
     public static let forbiddenReason = "SysctlForbidden"
 
     enum Namespace: String, Sendable { case ipc, net }

@@ -40,13 +40,16 @@ let baselineCapabilities: Set<String> = [
     "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ]
 
-/// The sysctls `baseline` allows: namespaced and isolated per pod (PodSecurity's list).
-public let podSecuritySafeSysctls: Set<String> = [
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-]
+extension Sysctl {
+    /// The safe sysctls: namespaced and without effect on other pods. kubelet sets them without
+    /// an allowlist and PodSecurity `baseline` allows exactly these (both lists as of 1.32).
+    public static let safe: [String] = [
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    ]
+}
 
 private struct PodSecurityChecks {
     let pod: Pod
@@ -191,7 +194,7 @@ private struct PodSecurityChecks {
 
     private mutating func sysctls() {
         let list = spec.securityContext?.sysctls ?? []
-        let bad = list.enumerated().filter { !podSecuritySafeSysctls.contains($0.element.name) }
+        let bad = list.enumerated().filter { !Sysctl.safe.contains($0.element.name) }
         if let first = bad.first {
             fail("forbidden sysctls", [bad.map(\.element.name).joined(separator: ", ")],
                  at: podContext + [.field("sysctls"), .index(first.offset), .field("name")])
