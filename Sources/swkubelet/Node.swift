@@ -14,11 +14,11 @@ struct Node {
     let logger: Logger
 
     func run() async throws {
-        // The manifests are the operator's: created root-only when missing, never re-moded.
+        // The manifests may hold Secrets, and whoever writes them declares pods as root: the
+        // directory is root's alone (created 0700; group and other bits of an existing one
+        // removed, so a hand-copied 0644 Secret or a group-writable directory is closed too).
         try FS.makeDirectories(FS.dirname(of: settings.podManifestPath))
-        if mkdir(settings.podManifestPath, 0o700) != 0 && errno != EEXIST {
-            throw SwkError.errno("mkdir \(settings.podManifestPath)")
-        }
+        try HostAccess.directory(settings.podManifestPath, mode: 0o700, narrowOnly: true)
         // 0711, as containerd's root: group swkube's readers must traverse it to state.db; every
         // entry inside but state.db is 0700.
         try HostAccess.directory(settings.rootDir, mode: 0o711)

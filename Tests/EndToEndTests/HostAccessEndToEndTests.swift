@@ -133,6 +133,10 @@ struct HostAccessEndToEndTests {
             chmod(dir, 0o755)
         }
         chmod(node.logs, 0o777)
+        // A manifest directory open to everyone, and a Secret copied in by hand with 0644.
+        chmod(node.manifests, 0o777)
+        try node.write("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {TOKEN: canary-by-hand}\n")
+        chmod("\(node.manifests)/secret.yaml", 0o644)
         let db = "\(node.root)/state.db"
         close(open(db, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644))
         chmod(db, 0o644)
@@ -144,5 +148,8 @@ struct HostAccessEndToEndTests {
         #expect(Self.mode(node.logs) == 0o755)
         for file in [db, "\(db)-wal", "\(db)-shm"] { #expect(Self.mode(file) == 0o640, "\(file)") }
         #expect(try Self.asNobody(["/bin/cat", db]).status != 0)
+        #expect(Self.mode(node.manifests) == 0o700, "the manifests are root's alone")
+        #expect(try Self.asNobody(["/bin/cat", "\(node.manifests)/secret.yaml"]).status != 0)
+        #expect(try Self.asNobody(["/bin/touch", "\(node.manifests)/evil.yaml"]).status != 0)
     }
 }
