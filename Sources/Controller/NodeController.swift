@@ -1,5 +1,4 @@
 import CRI
-import Glibc
 import KubeAPI
 import Logging
 import StateStore
