@@ -38,7 +38,8 @@ public actor NodeController {
     /// Pods that failed admission, by uid (their event is recorded once per rejection).
     var rejections: [String: PodRejection] = [:]
 
-    // Created on first use: their callbacks reach back to this controller, weakly.
+    // Created on first use: the workers' sync reaches back to this controller (weakly: no cycle
+    // keeps it alive), and the probe manager and housekeeping report to the workers.
     lazy var workers = PodWorkers { [weak self] uid in await self?.syncPod(uid) }
     lazy var probes = ProbeManager(runtime: runtime, clock: clock, events: events, hooks: hooks, workers: workers)
     lazy var housekeeping = Housekeeping(runtime: runtime, events: events, workers: workers, period: housekeepingPeriod,
