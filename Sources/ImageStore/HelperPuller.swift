@@ -17,7 +17,7 @@ public struct HelperPuller: Sendable {
     }
 
     /// The helper's command line for one reference.
-    public func arguments(_ reference: String) -> [String] {
+    func arguments(_ reference: String) -> [String] {
         [helper, "--root-dir", rootDir, "pull", "--registry-config", registryConfig, reference]
     }
 
