@@ -1,10 +1,17 @@
 import CRI
 import KubeAPI
+import Logging
 
 /// postStart and preStop hooks, as kubelet runs them: postStart right after the start (a failure
 /// kills the container, which then restarts per policy); preStop before the stop signal, within
-/// the grace period, whose remainder (at least 2 s) the runtime then waits.
-extension NodeController {
+/// the grace period, whose remainder (at least 2 s) the runtime then waits. A value without state,
+/// shared by the pod syncs and the probe manager's liveness kills.
+struct LifecycleHooks: Sendable {
+    let runtime: any RuntimeService
+    let clock: any NodeClock
+    let events: EventRecorder
+    let logger: Logger
+
     func runPostStart(_ container: KubeAPI.Container, of pod: Pod, id: String, sandboxID: String) async {
         guard let hook = container.lifecycle?.postStart else { return }
         let sandbox = try? await runtime.podSandboxStatus(sandboxID)
@@ -13,7 +20,7 @@ extension NodeController {
         let result = await HandlerRunner(runtime: runtime, clock: clock)
             .run(hook, timeoutSeconds: Int32(clamping: pod.spec.terminationGracePeriodSeconds), target: target)
         guard !result.success else { return }
-        await recordEvent(pod, "Warning", "FailedPostStartHook", "PostStartHook failed: \(result.message)")
+        await events.record(pod, "Warning", "FailedPostStartHook", "PostStartHook failed: \(result.message)")
         do {
             try await runtime.stopContainer(id, timeout: pod.spec.terminationGracePeriodSeconds)
         } catch {
@@ -37,7 +44,7 @@ extension NodeController {
             if !result.success {
                 let message = "PreStopHook failed for container \(instance.metadata.name): \(result.message)"
                 logger.warning("\(message)")
-                if let pod { await recordEvent(pod, "Warning", "FailedPreStopHook", message) }
+                if let pod { await events.record(pod, "Warning", "FailedPreStopHook", message) }
             }
             remaining = max(PreStopHook.minimumGrace, grace - (clock.now() - started) / nanosPerSecond)
         }

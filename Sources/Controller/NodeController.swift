@@ -1,12 +1,15 @@
 import CRI
-import Glibc
 import KubeAPI
 import Logging
 import StateStore
 
-/// The reconcile loop of the node (kubelet's syncLoop): it holds the desired state from the manifest
-/// source, relists the runtime, and keeps one worker per pod — a newer request for a pod that is
-/// being synced replaces the pending one instead of queueing behind it.
+/// The reconcile loop of the node (kubelet's syncLoop and its SyncPod): it holds the desired state
+/// from the manifest source, relists the runtime (its PLEG) and asks the pod workers for a sync of
+/// each pod that changed. It owns what a pod's sync needs between syncs (backoff, creation
+/// failures, wake-ups, admission); the other mutable state has its own owner:
+/// - `PodWorkers`: which pods are syncing and which have an update pending;
+/// - `ProbeManager`: the probe workers and their results;
+/// - `Housekeeping`: evictions and network checks, on their own period.
 ///
 /// Talks to containers only through the CRI-shaped `RuntimeService` and `ImageService`.
 public actor NodeController {
@@ -16,6 +19,9 @@ public actor NodeController {
     let clock: any NodeClock
     let builder: RuntimeConfigBuilder
     let logger: Logger
+    let events: EventRecorder
+    let hooks: LifecycleHooks
+    let housekeepingPeriod: Int64
 
     var desired: [String: DesiredPod] = [:]
     var desiredErrors: [ManifestErrorRecord] = []
@@ -25,31 +31,19 @@ public actor NodeController {
     var backoff: Backoff
     /// Creation failures per pod uid and container name, shown as waiting reasons.
     var failures: [String: [String: StartFailure]] = [:]
-    /// Pod uids being synced, and those with a sync requested meanwhile.
-    var busy: Set<String> = []
-    var pending: Set<String> = []
     /// What the last relist saw per pod, to sync only the pods that changed.
     var lastSeen: [String: [String]] = [:]
     /// When a pod next needs a look (its backoff expires).
     var wakeups: [String: Int64] = [:]
-    var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Probe results and the workers producing them, by container id.
-    var probes = ProbeStates()
-    var probeTasks: [String: [String: Task<Void, Never>]] = [:]
-    /// Evicted pods by uid, with the manifest JSON they were evicted under (an edit clears it).
-    var evictions: [String: Eviction] = [:]
     /// Pods that failed admission, by uid (their event is recorded once per rejection).
     var rejections: [String: PodRejection] = [:]
-    /// Sandbox ids whose network was attached or passed a thorough CNI CHECK in this daemon's
-    /// life; the others (adopted after a restart) get a thorough CHECK at the next housekeeping.
-    var networkChecked: Set<String> = []
-    /// Sandbox ids whose network check failed: they count as not ready, so the pod's sandbox is
-    /// killed and re-created (as kubelet does with a sandbox the runtime reports NOTREADY).
-    var brokenNetworks: Set<String> = []
-    /// How often housekeeping runs: emptyDir usage against sizeLimit (kubelet's eviction
-    /// monitoring period is 10 s) and the cheap pod network checks; and when next.
-    let housekeepingPeriod: Int64
-    var nextHousekeeping: Int64 = 0
+
+    // Created on first use: the workers' sync reaches back to this controller (weakly: no cycle
+    // keeps it alive), and the probe manager and housekeeping report to the workers.
+    lazy var workers = PodWorkers { [weak self] uid in await self?.syncPod(uid) }
+    lazy var probes = ProbeManager(runtime: runtime, clock: clock, events: events, hooks: hooks, workers: workers)
+    lazy var housekeeping = Housekeeping(runtime: runtime, events: events, workers: workers, period: housekeepingPeriod,
+                                         logger: logger)
 
     public init(runtime: any RuntimeService, images: any ImageService, status: StatusWriter,
                 clock: any NodeClock, builder: RuntimeConfigBuilder, backoff: BackoffPolicy = .init(),
@@ -62,6 +56,8 @@ public actor NodeController {
         self.builder = builder
         self.backoff = Backoff(policy: backoff)
         self.logger = logger
+        events = EventRecorder(status: status, clock: clock, logger: logger)
+        hooks = LifecycleHooks(runtime: runtime, clock: clock, events: events, logger: logger)
     }
 
     /// Takes a new snapshot of the manifest directory and syncs every pod it adds, changes or drops.
@@ -90,10 +86,10 @@ public actor NodeController {
                 logger.info("pod \(pod.pod.metadata.namespace)/\(pod.pod.metadata.name) added from \(pod.file)")
                 await recordEvent(pod.pod, "Normal", "Scheduled", "accepted from \(pod.file)")
             }
-            schedule(uid)
+            await schedule(uid)
         }
         for uid in old.keys where state.pods[uid] == nil {
-            schedule(uid)
+            await schedule(uid)
         }
     }
 
@@ -117,25 +113,18 @@ public actor NodeController {
             seen[uid, default: []].append("c:\(container.id):\(container.state)")
         }
         for (uid, states) in seen where lastSeen[uid] != states.sorted() {
-            schedule(uid)
+            await schedule(uid)
         }
-        for uid in lastSeen.keys where seen[uid] == nil { schedule(uid) }
+        for uid in lastSeen.keys where seen[uid] == nil { await schedule(uid) }
         lastSeen = seen.mapValues { $0.sorted() }
         for (uid, at) in wakeups where at <= now {
             wakeups[uid] = nil
-            schedule(uid)
+            await schedule(uid)
         }
         for record in await status.recordedPods() where desired[record.uid] == nil && seen[record.uid] == nil {
-            schedule(record.uid)
+            await schedule(record.uid)
         }
-        let present = Set(sandboxes.map(\.id))
-        networkChecked.formIntersection(present)
-        brokenNetworks.formIntersection(present)
-        if now >= nextHousekeeping {
-            nextHousekeeping = now + housekeepingPeriod
-            await checkEmptyDirLimits()
-            await checkSandboxNetworks(sandboxes)
-        }
+        await housekeeping.tick(now: now, sandboxes: sandboxes, desired: desired)
     }
 
     /// Runs the loop until cancelled: snapshots from `updates`, a relist every `relistPeriod`.
@@ -155,43 +144,18 @@ public actor NodeController {
         }
     }
 
-    /// Requests a sync of the pod; at most one runs per pod, and requests made meanwhile fold into one.
-    public func schedule(_ uid: String) {
+    /// Requests a sync of the pod from its worker (none before the first manifest snapshot).
+    func schedule(_ uid: String) async {
         guard hasDesiredState else { return }
-        if busy.contains(uid) {
-            pending.insert(uid)
-            return
-        }
-        busy.insert(uid)
-        Task { await self.workerLoop(uid) }
-    }
-
-    private func workerLoop(_ uid: String) async {
-        repeat {
-            pending.remove(uid)
-            await syncPod(uid)
-        } while pending.contains(uid)
-        busy.remove(uid)
-        if busy.isEmpty {
-            for waiter in idleWaiters { waiter.resume() }
-            idleWaiters = []
-        }
+        await workers.update(uid)
     }
 
     /// Waits until no pod sync is running or pending (for tests and orderly shutdown).
     public func waitIdle() async {
-        if busy.isEmpty { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+        await workers.waitIdle()
     }
 
     func recordEvent(_ pod: Pod, _ type: String, _ reason: String, _ message: String) async {
-        var event = EventRecord(type: type, reason: reason, message: message, namespace: pod.metadata.namespace,
-                                object: "pod/\(pod.metadata.name)", timestamp: clock.now())
-        event.podUID = pod.metadata.uid
-        do {
-            try await status.event(event)
-        } catch {
-            logger.error("record event \(reason) for \(pod.metadata.name): \(error)")
-        }
+        await events.record(pod, type, reason, message)
     }
 }

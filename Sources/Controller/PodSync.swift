@@ -20,7 +20,7 @@ extension NodeController {
             return
         }
         let pod = want.pod
-        let evicted = await evictionMessage(uid, want)
+        let evicted = await housekeeping.evictionMessage(uid, want)
         let rejection = builder.sysctls.admit(pod)
         if let rejection, rejections[uid] != rejection {
             logger.warning("pod \(pod.metadata.namespace)/\(pod.metadata.name) rejected: \(rejection.message)")
@@ -47,10 +47,10 @@ extension NodeController {
             : computePodActions(desired: pod, observed: final, backoff: backoff, now: clock.now(),
                                 evictionMessage: evicted, rejection: rejection)
         let created = await status.createdAt(uid) ?? clock.now()
-        updateProbeWorkers(pod, final)
+        await probes.update(pod, final)
         var input = PodStatusInput(pod: pod, file: want.file, specJSON: want.specJSON, observed: final,
                                    actions: finalActions, failures: failures[uid] ?? [:], createdAt: created)
-        input.probes = probes
+        input.probes = await probes.states()
         let record = computePodStatus(input)
         do {
             try await status.write(record)
@@ -59,20 +59,9 @@ extension NodeController {
         }
     }
 
-    /// Everything the runtime holds for the pod with this uid.
+    /// Everything the runtime holds for the pod with this uid, broken networks as not ready.
     func observe(_ uid: String) async throws -> ObservedPod {
-        let selector = [KubeLabels.podUID: uid]
-        var sandboxes: [PodSandboxStatus] = []
-        for sandbox in try await runtime.listPodSandbox(PodSandboxFilter(labelSelector: selector)) {
-            var status = try await runtime.podSandboxStatus(sandbox.id)
-            if brokenNetworks.contains(sandbox.id) { status.state = .notReady }
-            sandboxes.append(status)
-        }
-        var containers: [ContainerStatus] = []
-        for container in try await runtime.listContainers(ContainerFilter(labelSelector: selector)) {
-            containers.append(try await runtime.containerStatus(container.id))
-        }
-        return ObservedPod(sandboxes: sandboxes, containers: containers)
+        try await runtime.observePod(uid, brokenNetworks: await housekeeping.broken())
     }
 
     private func carryOut(_ actions: PodActions, for pod: Pod, observed: ObservedPod) async {
@@ -97,10 +86,10 @@ extension NodeController {
             await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
             if actions.evictionMessage != nil || actions.rejection != nil {
                 // As kubelet's eviction: no grace beyond the minimum; kept for the pod's status.
-                await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: PreStopHook.minimumGrace)
+                await hooks.stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: PreStopHook.minimumGrace)
             } else if actions.deadlineExceeded {
                 // Kept, not removed: its exit stays in the pod's status.
-                await stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
+                await hooks.stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
             } else {
                 await stopAndRemove(instance, pod: pod, sandbox: observed.sandboxes.first, grace: pod.spec.terminationGracePeriodSeconds)
             }
@@ -117,7 +106,7 @@ extension NodeController {
         if actions.createSandbox {
             do {
                 let id = try await runtime.runPodSandbox(sandboxConfig)
-                networkChecked.insert(id)
+                await housekeeping.attached(id)
                 sandboxID = id
             } catch {
                 await recordEvent(pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: \(error)")
@@ -203,7 +192,7 @@ extension NodeController {
         }
         failures[uid]?[container.name] = nil
         await recordEvent(pod, "Normal", "Started", "Started container \(container.name)")
-        await runPostStart(container, of: pod, id: id, sandboxID: sandboxID)
+        await hooks.runPostStart(container, of: pod, id: id, sandboxID: sandboxID)
     }
 
     private func ensureImage(_ container: KubeAPI.Container, pod: Pod, sandboxConfig: PodSandboxConfig) async throws {
@@ -248,7 +237,7 @@ extension NodeController {
     }
 
     private func stopAndRemove(_ instance: ContainerStatus, pod: Pod?, sandbox: PodSandboxStatus?, grace: Int64) async {
-        await stop(instance, of: pod, sandbox: sandbox, grace: grace)
+        await hooks.stop(instance, of: pod, sandbox: sandbox, grace: grace)
         do {
             try await runtime.removeContainer(instance.id)
         } catch {
@@ -265,11 +254,11 @@ extension NodeController {
             logger.info("removing pod \(uid): its manifest is gone")
             await killAll(observed, pod: nil, grace: grace)
         }
-        stopProbeWorkers(uid)
+        await probes.stop(uid)
         backoff.forget(podUID: uid)
         failures[uid] = nil
         wakeups[uid] = nil
-        evictions[uid] = nil
+        await housekeeping.forget(uid)
         rejections[uid] = nil
         do {
             try await status.delete(uid: uid)

@@ -63,41 +63,16 @@ struct Node {
 
         let source = ManifestSource(directory: settings.podManifestPath, podSecurity: settings.podSecurity)
         let watcher = try DirectoryWatcher(directory: settings.podManifestPath)
-        let (updates, feed) = AsyncStream<DesiredState>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        // A wake carries whether to scan at once (see DirectoryWatcher.Tick).
-        let (wakes, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let feed = ManifestFeed(source: source, clock: clock, resyncPeriod: settings.syncFrequency, logger: logger)
+        let (updates, snapshots) = AsyncStream<DesiredState>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (changes, change) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let stop = ShutdownSignal()
 
         await withTaskGroup(of: Void.self) { group in
-            // The manifest source: a scan per inotify burst (debounced) and per resync period.
             group.addTask {
-                for await tick in watcher.ticks { wake.yield(tick.complete) }
+                for await tick in watcher.ticks { change.yield(tick.complete) }
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    wake.yield(true)
-                    try? await clock.sleep(nanoseconds: settings.syncFrequency)
-                }
-            }
-            group.addTask {
-                var reported: Set<String> = []
-                for await now in wakes {
-                    // A finished change is scanned at once (a manifest renamed in starts its pod
-                    // without delay); events that arrive meanwhile coalesce into the next scan. Bare
-                    // creations wait a moment for the writer to finish.
-                    if !now { try? await clock.sleep(nanoseconds: 20_000_000) }
-                    let scan = await source.scan(now: clock.now())
-                    for name in scan.newlyIgnored {
-                        logger.info("ignoring \(settings.podManifestPath)/\(name): not a manifest name (*.yaml, *.yml, *.json; no dot, swap or backup files)")
-                    }
-                    for warning in scan.warnings { logger.warning("\(warning)") }
-                    // Each manifest error is logged once, not once per resync.
-                    let texts = Set(scan.state.errors.map { "\($0.file)\($0.line > 0 ? ":\($0.line)" : ""): \($0.message)" })
-                    for text in texts.subtracting(reported).sorted() { logger.error("\(text)") }
-                    reported = texts
-                    feed.yield(scan.state)
-                }
-            }
+            group.addTask { await feed.run(changes: changes, into: snapshots) }
             group.addTask { await controller.run(updates: updates) }
             group.addTask {
                 while !Task.isCancelled {
@@ -108,8 +83,8 @@ struct Node {
             await stop.wait()
             logger.info("shutting down; containers keep running under their shims")
             watcher.stop()
-            wake.finish()
-            feed.finish()
+            change.finish()
+            snapshots.finish()
             group.cancelAll()
         }
     }
@@ -152,24 +127,5 @@ extension NodeFacts {
 
 typealias NodeFacts = EnvironmentBuilder.NodeFacts
 
-/// Pulls by running `swkube-pull` (swkubectl's pull with the registry transport linked in) against
-/// the node's image store: the transport's NIO and BoringSSL stay out of the daemon's memory (a
-/// linked-in transport took its idle RSS from 21 to 32 MB). Its error line is the registry's.
-struct HelperPuller: ImagePuller {
-    let helper: String
-    let rootDir: String
-    let registryConfig: String
-
-    func pull(_ reference: String) async throws {
-        let out = try CaptureFile(), err = try CaptureFile()
-        defer { out.close(); err.close() }
-        let pid = try Spawn.start([helper, "--root-dir", rootDir, "pull", "--registry-config", registryConfig, reference],
-                                  stdout: .fd(out.fd), stderr: .fd(err.fd))
-        let status = try await Spawn.waitAsync(pid)
-        guard status == 0 else {
-            let said = String(decoding: err.contents(), as: UTF8.self)
-                .split(separator: "\n").last { !$0.hasPrefix("warning:") }.map(String.init) ?? "exit status \(status)"
-            throw SwkError(.unavailable, said.hasPrefix("error: ") ? String(said.dropFirst(7)) : said)
-        }
-    }
-}
+// The runtime pulls through the helper; ImageStore, below Runtime, cannot name its protocol.
+extension HelperPuller: ImagePuller {}
