@@ -131,7 +131,10 @@ public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: 
 
     for instance in observed.containers where instance.state != .exited {
         if !specNames.contains(instance.metadata.name) {
-            actions.containersToKill[instance.id] = "container \(instance.metadata.name) is no longer in the pod spec"
+            // An unknown instance may be one whose name the runtime could not read back.
+            actions.containersToKill[instance.id] = instance.state == .unknown
+                ? "container \(instance.id) is in unknown state (\(instance.message)), will be killed"
+                : "container \(instance.metadata.name) is no longer in the pod spec"
         }
     }
 
@@ -165,7 +168,12 @@ private func decide(_ container: KubeAPI.Container, pod: Pod, observed: Observed
     }
     let hashMatches = current.annotations[KubeLabels.containerHash] == container.specHash
     switch current.state {
-    case .running, .created, .unknown:
+    case .unknown:
+        // As kubelet: it may still be running, so it is killed before its replacement starts.
+        actions.containersToKill[current.id] = "container \(container.name) is in unknown state (\(current.message)), will be killed and restarted"
+        actions.containersToStart.append(container.name)
+        return true
+    case .running, .created:
         if !hashMatches {
             actions.containersToKill[current.id] = "container \(container.name) definition changed, will be restarted"
             actions.containersToStart.append(container.name)
@@ -215,7 +223,11 @@ func initContainerProgress(_ pod: Pod, observed: ObservedPod, backoff: Backoff, 
             return .waiting
         }
         switch current.state {
-        case .running, .created, .unknown:
+        case .running, .created:
+            return .waiting
+        case .unknown:
+            actions.containersToKill[current.id] = "init container \(container.name) is in unknown state (\(current.message)), will be killed and restarted"
+            actions.containersToStart.append(container.name)
             return .waiting
         case .exited where current.exitCode == 0:
             continue

@@ -28,31 +28,6 @@ struct RuntimeLayout: Sendable {
     func podDir(_ key: String) -> String { "\(rootDir)/pods/\(key)" }
 }
 
-/// A sandbox as stored in sandbox.json.
-struct SandboxRecord: Codable, Sendable {
-    var id: String
-    var config: PodSandboxConfig
-    var createdAt: Int64
-    var state: PodSandboxState
-    var hostname: String
-    /// OCI namespace type (`network`, `ipc`, `uts`) → pinned file, for the kinds the pod owns.
-    var namespaces: [String: String]
-    /// The pod IP from the CNI result; nil for host-network pods and runtimes without CNI.
-    var ip: String? = nil
-}
-
-/// A container as stored in container.json; its state is derived from the shim's files.
-struct ContainerRecord: Codable, Sendable {
-    var id: String
-    var podSandboxId: String
-    var config: ContainerConfig
-    var imageRef: String
-    var createdAt: Int64
-    var startedAt: Int64
-    var logPath: String
-    var stopSignal: Int32
-}
-
 /// What the shim has recorded about a container's processes.
 enum ContainerObservation: Equatable {
     /// No `pids` file: the shim never reported the container created.
