@@ -107,6 +107,17 @@ extension RuntimeLayout {
                 loaded.unreadableContainers[id] = broken
             }
         }
+        // A sandbox file too damaged to name its pod takes the pod's identity from its containers'
+        // records (the labels kubelet puts on both), so that the pod's owner finds and replaces it.
+        for (id, broken) in loaded.unreadableSandboxes where broken.salvage.uid == nil {
+            guard let labels = loaded.containers.values.first(where: { $0.podSandboxId == id })?.config.labels else { continue }
+            var salvage = broken.salvage
+            salvage.name = labels[KubeLabels.podName]
+            salvage.namespace = labels[KubeLabels.podNamespace]
+            salvage.uid = labels[KubeLabels.podUID]
+            salvage.labels = labels.filter { [KubeLabels.podName, KubeLabels.podNamespace, KubeLabels.podUID].contains($0.key) }
+            loaded.unreadableSandboxes[id]?.salvage = salvage
+        }
         return loaded
     }
 

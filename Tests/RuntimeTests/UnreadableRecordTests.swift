@@ -81,6 +81,26 @@ struct UnreadableRecordTests {
         }
     }
 
+    @Test func aSandboxFileThatIsNotJSONTakesItsPodFromItsContainers() async throws {
+        try await Harness.with { h in
+            let (sandbox, id) = try await h.runContainer(["sleep", "1000"]) { c in
+                c.labels[KubeLabels.podUID] = h.podUID
+                c.labels[KubeLabels.podName] = "web"
+            }
+            try FS.writeAtomic("\(h.base)/run/sandboxes/\(sandbox)/sandbox.json", "")
+            let second = try Self.restarted(h, Warnings())
+            let listed = try await second.runtime.listPodSandbox(PodSandboxFilter(labelSelector: [KubeLabels.podUID: h.podUID]))
+            #expect(listed.map(\.id) == [sandbox])
+            #expect(listed.first?.metadata.uid == h.podUID)
+            #expect(listed.first?.metadata.name == "web")
+            #expect(listed.first?.state == .notReady)
+            try await second.runtime.removePodSandbox(sandbox)
+            #expect(try await second.runtime.listContainers(ContainerFilter(id: id)).isEmpty)
+            #expect(!FS.exists("\(h.base)/run/sandboxes/\(sandbox)"))
+            #expect(!mountTable().contains(sandbox))
+        }
+    }
+
     @Test func aFailedCreateLogsTheRollbackStepThatFailed() async throws {
         let warnings = Warnings()
         // An OCI runtime that refuses everything: the shim's create fails, and so does the
