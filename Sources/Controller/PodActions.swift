@@ -81,8 +81,9 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 /// 1. No ready sandbox, or the pod-level hash changed → kill everything, create a sandbox and start
 ///    all containers — unless the pod already ran to completion under its restart policy.
 /// 2. Otherwise per container: none yet → start; running with another spec hash → kill and start;
+///    unknown (it may still run) → kill and start, whatever the policy (kubelet's rule);
 ///    exited → restart per policy, immediately or after its backoff.
-/// 3. Container instances whose name is no longer in the spec → kill.
+/// 3. Container instances whose name is no longer in the spec (or unknown) → kill.
 ///
 /// An evicted pod (`evictionMessage`) or one that failed admission (`rejection`) only has its
 /// running containers killed and its sandbox stopped; nothing is started again.

@@ -89,7 +89,23 @@ enum JSONFile {
     static func read<T: Decodable>(_ type: T.Type, from path: String) throws(SwkError) -> T {
         let bytes = try FS.readBytes(path)
         do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
-            throw SwkError(.internal, "decode \(path)", cause: error)
+            throw SwkError(.internal, "decode \(path): \(describe(error))")
+        }
+    }
+
+    /// A decoding error in one line: what is wrong, at which field.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func at(_ c: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            let path = (c.codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return path.isEmpty ? "" : "field \(path.joined(separator: ".")): "
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "\(at(c, key))missing"
+        case .typeMismatch(let type, let c): return "\(at(c))expected \(type)"
+        case .valueNotFound(let type, let c): return "\(at(c))expected \(type), found null"
+        case .dataCorrupted(let c): return "\(at(c))\(c.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 }
