@@ -49,16 +49,6 @@ public struct LinuxPodSandboxConfig: Sendable, Equatable, Hashable, Codable {
     /// Sysctls for the pod's namespaces, already admitted by the kubelet side.
     public var sysctls: [String: String] = [:]
     public init() {}
-
-    private enum CodingKeys: String, CodingKey { case cgroupParent, namespaceOptions, resources, sysctls }
-    /// Sandbox records written before sysctls existed decode with none.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        cgroupParent = try c.decode(String.self, forKey: .cgroupParent)
-        namespaceOptions = try c.decode(NamespaceOption.self, forKey: .namespaceOptions)
-        resources = try c.decodeIfPresent(LinuxContainerResources.self, forKey: .resources)
-        sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
-    }
 }
 
 /// CRI's DNSConfig: what the sandbox's /etc/resolv.conf says (options as `name[:value]`).
@@ -147,18 +137,6 @@ public struct Mount: Sendable, Equatable, Hashable, Codable {
     public var propagation: MountPropagation = .private
     public init(containerPath: String, hostPath: String, readonly: Bool = false) {
         self.containerPath = containerPath; self.hostPath = hostPath; self.readonly = readonly
-    }
-
-    private enum CodingKeys: String, CodingKey { case containerPath, hostPath, readonly, volume, subPath, propagation }
-    /// Container records written before `propagation` existed decode as private.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        containerPath = try c.decode(String.self, forKey: .containerPath)
-        hostPath = try c.decode(String.self, forKey: .hostPath)
-        readonly = try c.decodeIfPresent(Bool.self, forKey: .readonly) ?? false
-        volume = try c.decodeIfPresent(PodVolume.self, forKey: .volume)
-        subPath = try c.decodeIfPresent(String.self, forKey: .subPath) ?? ""
-        propagation = try c.decodeIfPresent(MountPropagation.self, forKey: .propagation) ?? .private
     }
 }
 
@@ -253,14 +231,6 @@ public struct LinuxContainerConfig: Sendable, Equatable, Hashable, Codable {
     public var resources: LinuxContainerResources = .init()
     public var securityContext: LinuxContainerSecurityContext = .init()
     public init() {}
-
-    private enum CodingKeys: String, CodingKey { case resources, securityContext }
-    /// Container records written before securityContext existed decode with the defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        resources = try c.decode(LinuxContainerResources.self, forKey: .resources)
-        securityContext = try c.decodeIfPresent(LinuxContainerSecurityContext.self, forKey: .securityContext) ?? .init()
-    }
 }
 
 public struct ContainerConfig: Sendable, Equatable, Hashable, Codable {

@@ -81,8 +81,9 @@ public func shouldRestart(_ policy: RestartPolicy, exitCode: Int32) -> Bool {
 /// 1. No ready sandbox, or the pod-level hash changed → kill everything, create a sandbox and start
 ///    all containers — unless the pod already ran to completion under its restart policy.
 /// 2. Otherwise per container: none yet → start; running with another spec hash → kill and start;
+///    unknown (it may still run) → kill and start, whatever the policy (kubelet's rule);
 ///    exited → restart per policy, immediately or after its backoff.
-/// 3. Container instances whose name is no longer in the spec → kill.
+/// 3. Container instances whose name is no longer in the spec (or unknown) → kill.
 ///
 /// An evicted pod (`evictionMessage`) or one that failed admission (`rejection`) only has its
 /// running containers killed and its sandbox stopped; nothing is started again.
@@ -131,7 +132,10 @@ public func computePodActions(desired pod: Pod, observed: ObservedPod, backoff: 
 
     for instance in observed.containers where instance.state != .exited {
         if !specNames.contains(instance.metadata.name) {
-            actions.containersToKill[instance.id] = "container \(instance.metadata.name) is no longer in the pod spec"
+            // An unknown instance may be one whose name the runtime could not read back.
+            actions.containersToKill[instance.id] = instance.state == .unknown
+                ? "container \(instance.id) is in unknown state (\(instance.message)), will be killed"
+                : "container \(instance.metadata.name) is no longer in the pod spec"
         }
     }
 
@@ -165,7 +169,12 @@ private func decide(_ container: KubeAPI.Container, pod: Pod, observed: Observed
     }
     let hashMatches = current.annotations[KubeLabels.containerHash] == container.specHash
     switch current.state {
-    case .running, .created, .unknown:
+    case .unknown:
+        // As kubelet: it may still be running, so it is killed before its replacement starts.
+        actions.containersToKill[current.id] = "container \(container.name) is in unknown state (\(current.message)), will be killed and restarted"
+        actions.containersToStart.append(container.name)
+        return true
+    case .running, .created:
         if !hashMatches {
             actions.containersToKill[current.id] = "container \(container.name) definition changed, will be restarted"
             actions.containersToStart.append(container.name)
@@ -215,7 +224,11 @@ func initContainerProgress(_ pod: Pod, observed: ObservedPod, backoff: Backoff, 
             return .waiting
         }
         switch current.state {
-        case .running, .created, .unknown:
+        case .running, .created:
+            return .waiting
+        case .unknown:
+            actions.containersToKill[current.id] = "init container \(container.name) is in unknown state (\(current.message)), will be killed and restarted"
+            actions.containersToStart.append(container.name)
             return .waiting
         case .exited where current.exitCode == 0:
             continue

@@ -22,15 +22,17 @@ struct CNINetwork: Sendable {
     let binDirs: [String]
 
     /// Attaches the namespace. When a plugin fails, the plugins already run are undone with DEL
-    /// (errors of that clean-up are dropped) and the failing plugin's own error is thrown.
-    func add(_ a: CNIAttachment) async throws(SwkError) -> JSONValue {
+    /// (a failure of that clean-up goes to `warn`) and the failing plugin's own error is thrown.
+    func add(_ a: CNIAttachment, warn: (String) -> Void = { _ in }) async throws(SwkError) -> JSONValue {
         var prev: JSONValue?
         for plugin in list.plugins where needed(plugin, a) {
             do {
                 let out = try await exec("ADD", plugin, a, prevResult: prev)
                 prev = try JSONValue.parse(out, "result of cni plugin \(plugin["type"]?.string ?? "") in network \(list.name)")
             } catch {
-                try? await delete(a, prevResult: prev, ignoreMissingPlugins: true)
+                do { try await delete(a, prevResult: prev, ignoreMissingPlugins: true) } catch {
+                    warn("failed to delete the network of \(a.containerID) after a failed add: \(error)")
+                }
                 throw error
             }
         }

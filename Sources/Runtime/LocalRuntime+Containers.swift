@@ -80,7 +80,7 @@ extension LocalRuntime {
             containers[id] = record
             return id
         } catch {
-            try? await cleanUp(id)
+            await rollback("clean up container \(id)") { try await cleanUp(id) }
             throw SwkError.wrap(error, "\(what) (\(id))")
         }
     }
@@ -99,6 +99,9 @@ extension LocalRuntime {
     }
 
     public func startContainer(_ containerId: String) async throws {
+        if let broken = unreadableContainers[containerId] {
+            throw SwkError(.failedPrecondition, "start container \(containerId): \(broken.message)")
+        }
         guard var record = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
         let dir = layout.containerDir(containerId)
         guard record.startedAt == 0, case .alive = ShimFiles.observe(dir) else {
@@ -114,11 +117,20 @@ extension LocalRuntime {
     }
 
     public func stopContainer(_ containerId: String, timeout: Int64) async throws {
-        guard let record = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
+        // An unreadable record may stand for a started container: its process, if the shim's
+        // files show one, gets the usual stop signal (or the one the damaged file still names).
+        let started: Bool, stopSignal: Int32
+        if let record = containers[containerId] {
+            (started, stopSignal) = (record.startedAt != 0, record.stopSignal)
+        } else if let broken = unreadableContainers[containerId] {
+            (started, stopSignal) = (true, broken.salvage.stopSignal ?? SIGTERM)
+        } else {
+            throw SwkError(.notFound, "container \(containerId)")
+        }
         let dir = layout.containerDir(containerId)
         // A container never started is blocked inside the runtime: only SIGKILL means anything.
-        if timeout > 0, record.startedAt != 0 {
-            guard signal(dir, record.stopSignal) else { return }
+        if timeout > 0, started {
+            guard signal(dir, stopSignal) else { return }
             if await waitForExit(dir, seconds: timeout) { return }
         }
         guard signal(dir, SIGKILL) else { return }
@@ -129,10 +141,11 @@ extension LocalRuntime {
     }
 
     public func removeContainer(_ containerId: String) async throws {
-        guard containers[containerId] != nil else { return }
+        guard containers[containerId] != nil || unreadableContainers[containerId] != nil else { return }
         try await stopContainer(containerId, timeout: 0)
         try await cleanUp(containerId)
         containers[containerId] = nil
+        unreadableContainers[containerId] = nil
     }
 
     /// Deletes the runtime's container (and with it the cgroup), the rootfs mount, the bundle and
@@ -173,23 +186,26 @@ extension LocalRuntime {
     }
 
     public func listContainers(_ filter: ContainerFilter?) async throws -> [Container] {
-        containers.values.filter { r in
+        let listed = containers.values.map { (status(of: $0), $0.podSandboxId) }
+            + unreadableContainers.values.map { (status(ofUnreadable: $0), $0.salvage.podSandboxId ?? "") }
+        return listed.filter { s, sandbox in
             guard let filter else { return true }
-            return (filter.id.map { $0 == r.id } ?? true)
-                && (filter.podSandboxId.map { $0 == r.podSandboxId } ?? true)
-                && r.config.labels.matches(filter.labelSelector)
+            return (filter.id.map { $0 == s.id } ?? true)
+                && (filter.podSandboxId.map { $0 == sandbox } ?? true)
+                && s.labels.matches(filter.labelSelector)
         }
-        .sorted { $0.createdAt < $1.createdAt }
-        .map { r in
-            var c = Container(id: r.id, podSandboxId: r.podSandboxId, metadata: r.config.metadata, image: r.config.image,
-                              imageRef: r.imageRef, state: status(of: r).state, createdAt: r.createdAt)
-            c.labels = r.config.labels
-            c.annotations = r.config.annotations
+        .sorted { $0.0.createdAt < $1.0.createdAt }
+        .map { s, sandbox in
+            var c = Container(id: s.id, podSandboxId: sandbox, metadata: s.metadata, image: s.image,
+                              imageRef: s.imageRef, state: s.state, createdAt: s.createdAt)
+            c.labels = s.labels
+            c.annotations = s.annotations
             return c
         }
     }
 
     public func containerStatus(_ containerId: String) async throws -> ContainerStatus {
+        if let broken = unreadableContainers[containerId] { return status(ofUnreadable: broken) }
         guard let r = containers[containerId] else { throw SwkError(.notFound, "container \(containerId)") }
         return status(of: r)
     }

@@ -20,9 +20,9 @@ extension LocalRuntime {
         try JSONFile.write(SandboxNetwork(config: list.document, result: nil), to: file)
         let network = CNINetwork(list: list, binDirs: config.cniBinDirs)
         let result: JSONValue
-        do { result = try await network.add(attachment(id, sandbox, netns: netns)) } catch {
+        do { result = try await network.add(attachment(id, sandbox, netns: netns), warn: config.warn) } catch {
             // add() already gave DEL to the plugins it ran; nothing is left to tear down.
-            try? FS.removeTree(file)
+            await rollback("remove \(file)") { try FS.removeTree(file) }
             throw error
         }
         try JSONFile.write(SandboxNetwork(config: list.document, result: result), to: file)

@@ -38,6 +38,12 @@ public actor LocalRuntime: RuntimeService {
         public var logMaxFiles: Int = 5
         /// The host is on the unified cgroup hierarchy: containers get a cgroup namespace.
         public var hostCgroupV2 = PodCgroup.hostIsUnified()
+        /// Where the runtime reports what it cannot fail a call for: unreadable records, failed
+        /// rollback steps. Defaults to standard error; the daemon passes its logger.
+        public var warn: @Sendable (String) -> Void = { message in
+            let line = Array("swkube runtime: \(message)\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        }
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
                     images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
@@ -53,6 +59,9 @@ public actor LocalRuntime: RuntimeService {
     let layout: RuntimeLayout
     var sandboxes: [String: SandboxRecord] = [:]
     var containers: [String: ContainerRecord] = [:]
+    /// Records that could not be read at start (see `UnreadableRecord`), kept until removed.
+    var unreadableSandboxes: [String: UnreadableRecord] = [:]
+    var unreadableContainers: [String: UnreadableRecord] = [:]
     /// Pod subnets whose node-level masquerade rule is in place (see `NodeMasquerade`).
     var masqueraded: Set<String> = []
     /// Host-side interfaces of each attached sandbox's CNI result, read once from network.json:
@@ -70,12 +79,11 @@ public actor LocalRuntime: RuntimeService {
                     "\(layout.rootDir)/pods", configuration.runtimeRoot] {
             try HostAccess.directory(dir, mode: 0o700)
         }
-        for id in try FS.list(layout.sandboxesDir) {
-            if let r = try? JSONFile.read(SandboxRecord.self, from: "\(layout.sandboxDir(id))/sandbox.json") { sandboxes[id] = r }
-        }
-        for id in try FS.list(layout.containersDir) {
-            if let r = try? JSONFile.read(ContainerRecord.self, from: "\(layout.containerDir(id))/container.json") { containers[id] = r }
-        }
+        let loaded = try layout.loadRecords(warn: configuration.warn)
+        sandboxes = loaded.sandboxes
+        containers = loaded.containers
+        unreadableSandboxes = loaded.unreadableSandboxes
+        unreadableContainers = loaded.unreadableContainers
     }
 
     public func version() async throws -> VersionResponse {
@@ -125,20 +133,25 @@ public actor LocalRuntime: RuntimeService {
             sandboxes[id] = record
             return id
         } catch {
-            if let net = namespaces["network"] { try? await tearDownNetwork(id, sandbox, netns: net) }
+            if let net = namespaces["network"] {
+                await rollback("tear down the network of sandbox \(id)") { try await tearDownNetwork(id, sandbox, netns: net) }
+            }
             releaseNamespaces(dir)
-            try? PodShm.release(sandboxDir: dir)
+            await rollback("release /dev/shm of sandbox \(id)") { try PodShm.release(sandboxDir: dir) }
             PodCgroup.remove(Self.podCgroup(sandbox, id: id))
-            try? FS.removeTree(dir)
+            await rollback("remove \(dir)") { try FS.removeTree(dir) }
             throw SwkError.wrap(error, "run pod sandbox \(sandbox.metadata.namespace)/\(sandbox.metadata.name)")
         }
     }
 
     public func stopPodSandbox(_ podSandboxId: String) async throws {
-        guard var record = sandboxes[podSandboxId] else { return }
-        for c in containers.values where c.podSandboxId == podSandboxId {
-            try await stopContainer(c.id, timeout: 0)
+        for id in containerIDs(in: podSandboxId) {
+            try await stopContainer(id, timeout: 0)
         }
+        if let broken = unreadableSandboxes[podSandboxId] {
+            return try await stopUnreadable(broken)
+        }
+        guard var record = sandboxes[podSandboxId] else { return }
         // DEL before the namespace goes, so plugins can still see the interface they made.
         if let net = record.namespaces["network"] { try await tearDownNetwork(podSandboxId, record.config, netns: net) }
         releaseNamespaces(layout.sandboxDir(podSandboxId))
@@ -151,23 +164,55 @@ public actor LocalRuntime: RuntimeService {
     }
 
     public func removePodSandbox(_ podSandboxId: String) async throws {
-        guard let record = sandboxes[podSandboxId] else { return }
+        let config: PodSandboxConfig
+        if let record = sandboxes[podSandboxId] { config = record.config }
+        else if let broken = unreadableSandboxes[podSandboxId] { config = broken.salvage.sandboxConfig }
+        else { return }
         try await stopPodSandbox(podSandboxId)
-        for c in containers.values where c.podSandboxId == podSandboxId {
-            try await removeContainer(c.id)
+        for id in containerIDs(in: podSandboxId) {
+            try await removeContainer(id)
         }
         try FS.removeTree(layout.sandboxDir(podSandboxId))
-        PodCgroup.remove(Self.podCgroup(record))
+        PodCgroup.remove(Self.podCgroup(config, id: podSandboxId))
         sandboxes[podSandboxId] = nil
+        unreadableSandboxes[podSandboxId] = nil
         hostInterfaces[podSandboxId] = nil
-        // The pod's volumes go with its last sandbox (a replacement sandbox keeps them).
-        let key = Self.podKey(record)
-        if !sandboxes.values.contains(where: { Self.podKey($0) == key }) {
+        // The pod's volumes go with its last sandbox (a replacement sandbox keeps them). An
+        // unreadable record that lost the pod uid is keyed by its own id, which names no volumes.
+        let key = Self.podKey(config, id: podSandboxId)
+        let others = sandboxes.values.map { Self.podKey($0) }
+            + unreadableSandboxes.values.map { Self.podKey($0.salvage.sandboxConfig, id: $0.id) }
+        if !others.contains(key) {
             try PodVolumes.remove(podDir: layout.podDir(key))
         }
     }
 
+    /// Every container of the sandbox, readable or not.
+    private func containerIDs(in podSandboxId: String) -> [String] {
+        containers.values.filter { $0.podSandboxId == podSandboxId }.map(\.id)
+            + unreadableContainers.values.filter { $0.salvage.podSandboxId == podSandboxId }.map(\.id)
+    }
+
+    /// Releases what an unreadable sandbox may still hold: its CNI attachment (network.json has
+    /// the config and result), pinned namespaces and /dev/shm. Each step is logged when it fails.
+    private func stopUnreadable(_ broken: UnreadableRecord) async throws {
+        let dir = layout.sandboxDir(broken.id)
+        await rollback("tear down the network of sandbox \(broken.id)") {
+            try await tearDownNetwork(broken.id, broken.salvage.sandboxConfig, netns: "\(dir)/ns/net")
+        }
+        releaseNamespaces(dir)
+        try PodShm.release(sandboxDir: dir)
+    }
+
+    /// Runs one cleanup step of a rollback (or of removing what an unreadable record left): a
+    /// failure is logged with the step, as containerd's deferred cleanups do, and not thrown over
+    /// the error being handled.
+    func rollback(_ step: String, _ body: () async throws -> Void) async {
+        do { try await body() } catch { config.warn("failed to \(step): \(error)") }
+    }
+
     public func podSandboxStatus(_ podSandboxId: String) async throws -> PodSandboxStatus {
+        if let broken = unreadableSandboxes[podSandboxId] { return sandboxStatus(ofUnreadable: broken) }
         guard let r = sandboxes[podSandboxId] else { throw SwkError(.notFound, "pod sandbox \(podSandboxId)") }
         var status = PodSandboxStatus(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
         status.labels = r.config.labels
@@ -177,24 +222,30 @@ public actor LocalRuntime: RuntimeService {
     }
 
     public func listPodSandbox(_ filter: PodSandboxFilter?) async throws -> [PodSandbox] {
-        sandboxes.values.filter { r in
-            guard let filter else { return true }
-            return (filter.id.map { $0 == r.id } ?? true) && r.config.labels.matches(filter.labelSelector)
-        }
-        .sorted { $0.createdAt < $1.createdAt }
-        .map { r in
-            var s = PodSandbox(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
+        let statuses = sandboxes.values.map { r in
+            var s = PodSandboxStatus(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
             s.labels = r.config.labels
             s.annotations = r.config.annotations
             return s
+        } + unreadableSandboxes.values.map(sandboxStatus(ofUnreadable:))
+        return statuses.filter { s in
+            guard let filter else { return true }
+            return (filter.id.map { $0 == s.id } ?? true) && s.labels.matches(filter.labelSelector)
+        }
+        .sorted { $0.createdAt < $1.createdAt }
+        .map { s in
+            var sandbox = PodSandbox(id: s.id, metadata: s.metadata, state: s.state, createdAt: s.createdAt)
+            sandbox.labels = s.labels
+            sandbox.annotations = s.annotations
+            return sandbox
         }
     }
 
-    /// Unmounts and deletes the pinned namespace files; missing ones are fine.
+    /// Unmounts and deletes the pinned namespace files; missing ones are fine, failures logged.
     private func releaseNamespaces(_ dir: String) {
         for kind in ["net", "ipc", "uts"] {
             let path = "\(dir)/ns/\(kind)"
-            try? Mounts.unmount(path)
+            do { try Mounts.unmount(path) } catch { config.warn("failed to release namespace \(path): \(error)") }
             unlink(path)
         }
     }

@@ -28,31 +28,6 @@ struct RuntimeLayout: Sendable {
     func podDir(_ key: String) -> String { "\(rootDir)/pods/\(key)" }
 }
 
-/// A sandbox as stored in sandbox.json.
-struct SandboxRecord: Codable, Sendable {
-    var id: String
-    var config: PodSandboxConfig
-    var createdAt: Int64
-    var state: PodSandboxState
-    var hostname: String
-    /// OCI namespace type (`network`, `ipc`, `uts`) → pinned file, for the kinds the pod owns.
-    var namespaces: [String: String]
-    /// The pod IP from the CNI result; nil for host-network pods and runtimes without CNI.
-    var ip: String? = nil
-}
-
-/// A container as stored in container.json; its state is derived from the shim's files.
-struct ContainerRecord: Codable, Sendable {
-    var id: String
-    var podSandboxId: String
-    var config: ContainerConfig
-    var imageRef: String
-    var createdAt: Int64
-    var startedAt: Int64
-    var logPath: String
-    var stopSignal: Int32
-}
-
 /// What the shim has recorded about a container's processes.
 enum ContainerObservation: Equatable {
     /// No `pids` file: the shim never reported the container created.
@@ -114,7 +89,23 @@ enum JSONFile {
     static func read<T: Decodable>(_ type: T.Type, from path: String) throws(SwkError) -> T {
         let bytes = try FS.readBytes(path)
         do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch {
-            throw SwkError(.internal, "decode \(path)", cause: error)
+            throw SwkError(.internal, "decode \(path): \(describe(error))")
+        }
+    }
+
+    /// A decoding error in one line: what is wrong, at which field.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func at(_ c: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            let path = (c.codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return path.isEmpty ? "" : "field \(path.joined(separator: ".")): "
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "\(at(c, key))missing"
+        case .typeMismatch(let type, let c): return "\(at(c))expected \(type)"
+        case .valueNotFound(let type, let c): return "\(at(c))expected \(type), found null"
+        case .dataCorrupted(let c): return "\(at(c))\(c.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 }

@@ -45,6 +45,7 @@ struct Node {
             cniBinDirs: settings.cniBinDir.split(separator: ":").map(String.init))
         runtimeConfig.logMaxSize = settings.containerLogMaxSize
         runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
+        runtimeConfig.warn = { [logger] in logger.warning("runtime: \($0)") }
         let runtime = try LocalRuntime(runtimeConfig)
         do { try await runtime.prepareNetwork() } catch {
             logger.warning("pod network: \(error) (retried at the next pod start)")

@@ -55,6 +55,27 @@ struct PodActionsTests {
         #expect(!actions.podFinished)
     }
 
+    @Test func aContainerInUnknownStateIsKilledBeforeItsReplacementStartsWhateverThePolicy() {
+        // As kubelet: an unknown instance may still run, so it never stays beside a new one.
+        let pod = Self.pod(.never)
+        var unknown = Self.instance("app", of: pod, state: .unknown)
+        unknown.message = "unreadable record"
+        let actions = computePodActions(desired: pod, observed: ObservedPod(sandboxes: [Self.sandbox(for: pod)], containers: [unknown]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToKill == ["c1": "container app is in unknown state (unreadable record), will be killed and restarted"])
+        #expect(actions.containersToStart == ["app"])
+    }
+
+    @Test func anUnknownInstanceWhoseNameIsLostIsKilledAndTheContainerStarted() {
+        let pod = Self.pod()
+        var nameless = Self.instance("", of: pod, state: .unknown, id: "c9")
+        nameless.message = "unreadable record"
+        let actions = computePodActions(desired: pod, observed: ObservedPod(sandboxes: [Self.sandbox(for: pod)], containers: [nameless]),
+                                        backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToKill == ["c9": "container c9 is in unknown state (unreadable record), will be killed"])
+        #expect(actions.containersToStart == ["app"])
+    }
+
     @Test func aDeadSandboxKillsAndRecreatesThePod() {
         let pod = Self.pod()
         let observed = ObservedPod(sandboxes: [Self.sandbox(for: pod, ready: false)], containers: [Self.instance("app", of: pod, state: .running)])
@@ -234,6 +255,15 @@ struct InitContainerActionsTests {
         let actions = computePodActions(desired: edited, observed: Self.observed(edited, [Self.instance("init-a", of: old, .running)]),
                                         backoff: Backoff(), now: Self.now)
         #expect(actions.containersToKill == ["id-init-a": "init container init-a definition changed, will be restarted"])
+        #expect(actions.containersToStart == ["init-a"])
+    }
+
+    @Test func anInitContainerInUnknownStateIsKilledBeforeItsReplacementStarts() {
+        let pod = Self.pod(.never)
+        var unknown = Self.instance("init-a", of: pod, .unknown)
+        unknown.message = "unreadable record"
+        let actions = computePodActions(desired: pod, observed: Self.observed(pod, [unknown]), backoff: Backoff(), now: Self.now)
+        #expect(actions.containersToKill == ["id-init-a": "init container init-a is in unknown state (unreadable record), will be killed and restarted"])
         #expect(actions.containersToStart == ["init-a"])
     }
 
