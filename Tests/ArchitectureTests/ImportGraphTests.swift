@@ -24,6 +24,16 @@ struct ImportGraphTests {
         #expect(out.stdout.contains("Controller -> CRI KubeAPI Logging StateStore SwkSupport\n"), "\(out.stdout)")
     }
 
+    /// docs/architecture.md shows the graph as the script prints it.
+    @Test func theArchitectureDocShowsTheGraph() throws {
+        let out = try Spawn.run(["/usr/bin/python3", "\(Self.repoRoot)/scripts/import-graph.py", "--root", Self.repoRoot])
+        let doc = try FS.readString("\(Self.repoRoot)/docs/architecture.md")
+        let start = try #require(doc.firstRange(of: "<!-- import-graph -->\n```\n"))
+        let end = try #require(doc.firstRange(of: "```\n<!-- /import-graph -->"))
+        #expect(String(doc[start.upperBound..<end.lowerBound]) == out.stdout,
+                "regenerate the block in docs/architecture.md with scripts/import-graph.py")
+    }
+
     /// The check is not vacuous: a controller that reaches for C or the runtime, an upward import
     /// and an undeclared one are each reported.
     @Test func violationsAreReported() throws {
