@@ -133,6 +133,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: tests (Swift Testing)
+        .testTarget(name: "SwkSupportTests", dependencies: ["SwkSupport"]),
         .testTarget(name: "SwkYAMLTests", dependencies: ["SwkYAML"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "CRI", "StateStore", "KubeAPI", "SwkSupport", "DirectoryWatch", .product(name: "Logging", package: "swift-log"), "TestSupport"]),

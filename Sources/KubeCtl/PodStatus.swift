@@ -1,4 +1,5 @@
 import StateStore
+import SwkSupport
 
 /// What `get pods` shows for a pod, derived from the stored record exactly as kubectl's printPod
 /// derives it from a Pod's status (pkg/printers/internalversion), so the words and the order of

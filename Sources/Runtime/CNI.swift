@@ -36,7 +36,7 @@ struct CNINetwork: Sendable {
                 throw error
             }
         }
-        return prev ?? .object([:])
+        return prev ?? .object([])
     }
 
     /// Detaches the namespace; plugins tolerate what is already gone, so this may be repeated.
@@ -99,7 +99,7 @@ struct CNINetwork: Sendable {
         guard let path = find(type) else {
             throw SwkError(.notFound, "\(what): plugin \"\(type)\" not found in \(binDirs.joined(separator: ":"))")
         }
-        let stdin = try pluginConfig(plugin, a, prevResult: prevResult).bytes()
+        let stdin = pluginConfig(plugin, a, prevResult: prevResult).compactBytes()
         let input = try TempInput(stdin)
         defer { input.close() }
         let out = try await Spawn.runAsync([path], env: environment(command, a), stdin: .fd(input.fd))
@@ -119,10 +119,10 @@ struct CNINetwork: Sendable {
         if plugin["capabilities"]?["portMappings"]?.bool == true, !a.portMappings.isEmpty {
             // containerd's shape: lowercase protocol, hostIP only when set.
             let mappings = a.portMappings.map { m -> JSONValue in
-                .object(["hostPort": .int(Int64(m.hostPort)), "containerPort": .int(Int64(m.containerPort)),
-                         "protocol": .string(m.protocol.lowercased())])
+                .object([("hostPort", .int(m.hostPort)), ("containerPort", .int(m.containerPort)),
+                         ("protocol", .string(m.protocol.lowercased()))])
             }
-            conf["runtimeConfig"] = .object(["portMappings": .array(mappings)])
+            conf["runtimeConfig"] = .object([("portMappings", .array(mappings))])
         }
         return conf
     }

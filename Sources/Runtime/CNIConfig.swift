@@ -19,8 +19,8 @@ struct CNIConfigList: Sendable, Equatable {
         var doc = document
         // A single plugin config: the list is the plugin itself.
         if doc["plugins"] == nil, doc["type"] != nil {
-            doc = .object(["name": doc["name"] ?? .string(""), "cniVersion": doc["cniVersion"] ?? .string(""),
-                           "plugins": .array([doc])])
+            doc = .object([("name", doc["name"] ?? .string("")), ("cniVersion", doc["cniVersion"] ?? .string("")),
+                           ("plugins", .array([doc]))])
         }
         guard let name = doc["name"]?.string, !name.isEmpty else {
             throw SwkError(.invalidArgument, "cni config \(file): no network name (field \"name\")")

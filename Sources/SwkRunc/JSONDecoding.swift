@@ -1,17 +1,20 @@
-/// `Decodable` over a `JSONValue`: the three container kinds, throwing the standard library's
-/// `DecodingError` with the coding path, so errors name the field (`process.args[0]`).
+import SwkSupport
+
+/// `Decodable` over SwkSupport's Foundation-free `JSONValue`: the three container kinds, throwing
+/// the standard library's `DecodingError` with the coding path, so errors name the field
+/// (`process.args[0]`). Only the executor decodes this way; the rest of swkube has Foundation.
 struct JSONValueDecoder: Decoder, SingleValueDecodingContainer {
     let value: JSONValue
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try T(from: JSONValueDecoder(value: try JSONParser.parse(bytes), codingPath: []))
+        try T(from: JSONValueDecoder(value: try JSONValue.parse(bytes), codingPath: []))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let dict) = value else { throw mismatch([String: Int].self) }
-        return KeyedDecodingContainer(Keyed<Key>(dict: dict, codingPath: codingPath))
+        guard case .object(let members) = value else { throw mismatch([String: Int].self) }
+        return KeyedDecodingContainer(Keyed<Key>(members: members, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -88,20 +91,40 @@ private struct IndexKey: CodingKey {
 }
 
 private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let dict: [String: JSONValue]
+    let members: [(String, JSONValue)]
     let codingPath: [any CodingKey]
+    /// Key to position of its last member, for large objects only: a map (annotations, env)
+    /// decodes every key, and a scan per key would make that quadratic.
+    private let index: [String: Int]?
 
-    var allKeys: [Key] { dict.keys.compactMap { Key(stringValue: $0) } }
-    func contains(_ key: Key) -> Bool { dict[key.stringValue] != nil }
+    init(members: [(String, JSONValue)], codingPath: [any CodingKey]) {
+        self.members = members
+        self.codingPath = codingPath
+        if members.count > 16 {
+            var index: [String: Int] = [:]
+            for (i, (k, _)) in members.enumerated() { index[k] = i }
+            self.index = index
+        } else {
+            index = nil
+        }
+    }
+
+    private func member(_ key: String) -> JSONValue? {
+        if let index { return index[key].map { members[$0].1 } }
+        return members.last { $0.0 == key }?.1
+    }
+
+    var allKeys: [Key] { JSONValue.unique(members).compactMap { Key(stringValue: $0.0) } }
+    func contains(_ key: Key) -> Bool { member(key.stringValue) != nil }
 
     private func child(_ key: Key) throws -> JSONValueDecoder {
-        guard let v = dict[key.stringValue] else {
+        guard let v = member(key.stringValue) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing"))
         }
         return JSONValueDecoder(value: v, codingPath: codingPath + [key])
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { (dict[key.stringValue] ?? .null) == .null }
+    func decodeNil(forKey key: Key) throws -> Bool { (member(key.stringValue) ?? .null) == .null }
     func decode(_ t: Bool.Type, forKey k: Key) throws -> Bool { try child(k).decode(t) }
     func decode(_ t: String.Type, forKey k: Key) throws -> String { try child(k).decode(t) }
     func decode(_ t: Double.Type, forKey k: Key) throws -> Double { try child(k).decode(t) }
@@ -126,7 +149,7 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try child(key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { JSONValueDecoder(value: .object(dict), codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { JSONValueDecoder(value: .object(members), codingPath: codingPath) }
     func superDecoder(forKey key: Key) throws -> any Decoder { try child(key) }
 }
 

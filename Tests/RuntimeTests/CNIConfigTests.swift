@@ -74,7 +74,7 @@ struct CNIConfigTests {
         var udp = PortMapping(containerPort: 53, hostPort: 5353)
         udp.protocol = "UDP"
         a.portMappings = [PortMapping(containerPort: 80, hostPort: 8080), udp]
-        let prev = JSONValue.object(["cniVersion": .string("1.0.0"), "ips": .array([])])
+        let prev = JSONValue.object([("cniVersion", .string("1.0.0")), ("ips", .array([]))])
 
         let bridge = network.pluginConfig(list.plugins[0], a, prevResult: nil)
         #expect(bridge["name"]?.string == "swkube")
@@ -85,8 +85,8 @@ struct CNIConfigTests {
         let portmap = network.pluginConfig(list.plugins[1], a, prevResult: prev)
         #expect(portmap["prevResult"] == prev)
         let mappings = try #require(portmap["runtimeConfig"]?["portMappings"]?.array)
-        #expect(mappings.map { $0["hostPort"]?.int } == [8080, 5353])
-        #expect(mappings.map { $0["containerPort"]?.int } == [80, 53])
+        #expect(mappings.map { $0["hostPort"] } == [.number("8080"), .number("5353")])
+        #expect(mappings.map { $0["containerPort"] } == [.number("80"), .number("53")])
         #expect(mappings.map { $0["protocol"]?.string } == ["tcp", "udp"])
 
         a.portMappings = []
@@ -99,7 +99,7 @@ struct CNIConfigTests {
              "ips":[{"address":"fd00::5/64","interface":0},{"address":"10.85.0.7/16","gateway":"10.85.0.1","interface":0}]}
             """#.utf8), "result")
         #expect(CNINetwork.podIP(result) == "10.85.0.7")
-        #expect(CNINetwork.podIP(.object([:])) == "")
+        #expect(CNINetwork.podIP(.object([])) == "")
         let v6 = try JSONValue.parse(Array(#"{"ips":[{"address":"fd00::5/64"}]}"#.utf8), "result")
         #expect(CNINetwork.podIP(v6) == "fd00::5")
     }

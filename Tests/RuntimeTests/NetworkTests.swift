@@ -45,8 +45,8 @@ struct TestNetwork {
     /// Adds a plugin of `type` at the end of the network's plugin chain.
     func appendPlugin(_ type: String) throws {
         var doc = try JSONValue.parse(try FS.readBytes(confPath), confPath)
-        doc["plugins"] = .array((doc["plugins"]?.array ?? []) + [.object(["type": .string(type)])])
-        try FS.writeAtomic(confPath, try doc.bytes())
+        doc["plugins"] = .array((doc["plugins"]?.array ?? []) + [.object([("type", .string(type))])])
+        try FS.writeAtomic(confPath, doc.compactBytes())
     }
 
     func remove() {

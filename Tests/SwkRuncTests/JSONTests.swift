@@ -3,26 +3,16 @@ import SwkSupport
 import Testing
 @testable import SwkRunc
 
-/// The executor's own JSON reader (it links no Foundation).
+/// The executor's `Decodable` over SwkSupport's `JSONValue` (it links no Foundation).
 struct JSONTests {
-    @Test func parsesValuesAndEscapes() throws {
-        let v = try JSONParser.parse(Array(#" {"a": [1, -2.5e3, true, null], "s": "x\"\u00e9\ud83d\ude00\n"} "#.utf8))
-        #expect(v == .object(["a": .array([.number("1"), .number("-2.5e3"), .bool(true), .null]),
-                              "s": .string("x\"é😀\n")]))
-    }
-
-    @Test(arguments: ["{", "[1,]", "{\"a\" 1}", "01x", "\"\u{01}\"", "[1] 2", "tru"])
-    func rejectsBrokenDocuments(_ text: String) {
-        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
-    }
-
-    @Test func syntaxErrorsCarryLineAndColumn() {
-        do {
-            _ = try JSONParser.parse(Array("{\n  \"a\": tru\n}".utf8))
-            Issue.record("should fail")
-        } catch {
-            #expect(error.line == 2 && error.column == 8, "\(error)")
-        }
+    @Test func duplicateKeysTheLastWinsAndLargeObjectsDecode() throws {
+        let few = try JSONValueDecoder.decode([String: Int].self, from: Array(#"{"a":1,"b":2,"a":3}"#.utf8))
+        #expect(few == ["a": 3, "b": 2])
+        // Past 16 members the keyed container looks keys up through an index.
+        let keys = (0..<40).map { "k\($0)" }
+        let text = "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + #","k7":2}"#
+        let many = try JSONValueDecoder.decode([String: Int].self, from: Array(text.utf8))
+        #expect(many.count == 40 && many["k7"] == 2 && many["k39"] == 1)
     }
 
     @Test func decodesTheSpecTypesWithExactIntegers() throws {

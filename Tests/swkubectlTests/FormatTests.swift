@@ -1,5 +1,6 @@
 @testable import KubeCtl
 import StateStore
+import SwkSupport
 import Testing
 
 @Suite struct Age {
@@ -130,7 +131,7 @@ import Testing
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "[1] 2"])
     func rejectsInvalidJSON(text: String) {
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(text) }
     }
 
     @Test(arguments: [
