@@ -35,7 +35,7 @@ struct KubectlEndToEndTests {
         #expect(containers.status == 0 && containers.stdout.hasPrefix("POD   NAME   CPU(cores)   MEMORY(bytes)\nweb   main   "),
                 "\(containers.stdout)\(containers.stderr)")
         // What exec and top used: the runtime root and the cgroups the daemon recorded.
-        let recorded = try Spawn.run(["sqlite3", "-readonly", "\(node.root)/state.db", """
+        let recorded = try Spawn.run(["/usr/bin/sqlite3", "-readonly", "\(node.root)/state.db", """
             SELECT runtime_root FROM daemon; SELECT p.cgroup_path, c.cgroup_path, c.container_id
             FROM pods p JOIN containers c ON c.pod_uid = p.uid WHERE p.name = 'web'
             """])
