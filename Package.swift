@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "swkubelet",
             dependencies: [
-                "Controller", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "SwkYAML", "ImageStore", "DirectoryWatch",
+                "Controller", "CRI", "Runtime", "StateStore", "KubeAPI", "SwkSupport", "SwkYAML", "ImageStore", "DirectoryWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -96,6 +96,14 @@ public struct PodSandboxNetworkStatus: Sendable, Equatable, Hashable, Codable {
     public init(ip: String = "") { self.ip = ip }
 }
 
+/// Keys of the `info` maps of `PodSandboxStatus` and `ContainerStatus`. CRI leaves `info` to the
+/// runtime (containerd puts its verbose state there, `runtimeSpec.linux.cgroupsPath` included);
+/// the runtime alone names these, so the daemon records them instead of anyone re-deriving them.
+public enum StatusInfo {
+    /// The cgroup of the pod or container, relative to each hierarchy's root (`/swkube/<uid>/<id>`).
+    public static let cgroupsPath = "cgroupsPath"
+}
+
 public struct PodSandboxStatus: Sendable, Equatable, Hashable, Codable {
     public var id: String
     public var metadata: PodSandboxMetadata
@@ -104,6 +112,8 @@ public struct PodSandboxStatus: Sendable, Equatable, Hashable, Codable {
     public var network: PodSandboxNetworkStatus = .init()
     public var labels: [String: String] = [:]
     public var annotations: [String: String] = [:]
+    /// CRI's `PodSandboxStatusResponse.info`: runtime facts outside the status proper (`StatusInfo`).
+    public var info: [String: String] = [:]
     public init(id: String, metadata: PodSandboxMetadata, state: PodSandboxState, createdAt: Int64) {
         self.id = id; self.metadata = metadata; self.state = state; self.createdAt = createdAt
     }
@@ -290,6 +300,8 @@ public struct ContainerStatus: Sendable, Equatable, Hashable, Codable {
     public var logPath: String = ""
     /// The container's main process on the host, while running (not in CRI; used by `top`/tests).
     public var pid: Int32 = 0
+    /// CRI's `ContainerStatusResponse.info`: runtime facts outside the status proper (`StatusInfo`).
+    public var info: [String: String] = [:]
     public init(id: String, metadata: ContainerMetadata, state: ContainerState, createdAt: Int64, image: ImageSpec) {
         self.id = id; self.metadata = metadata; self.state = state; self.createdAt = createdAt; self.image = image
     }

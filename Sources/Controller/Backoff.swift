@@ -1,3 +1,5 @@
+import CRI
+
 /// CrashLoopBackOff, as kubelet does it: the first restart is immediate, then the delay starts at
 /// `initial` and doubles up to `cap`; a container that ran for `resetAfter` without exiting starts
 /// over. Entries are keyed by pod uid + container name + spec hash, so an edit resets the backoff.

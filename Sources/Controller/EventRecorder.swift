@@ -1,3 +1,4 @@
+import CRI
 import KubeAPI
 import Logging
 import StateStore

@@ -1,3 +1,4 @@
+import CRI
 import Logging
 
 /// The manifest feed (kubelet's file source loop): turns directory changes and a periodic resync

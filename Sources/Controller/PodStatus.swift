@@ -40,6 +40,7 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     record.specJSON = input.specJSON
     record.podIP = input.observed.sandboxes.first?.network.ip ?? ""
     record.startTime = input.observed.sandboxes.last?.createdAt ?? 0
+    record.cgroupPath = input.observed.sandboxes.first?.info[StatusInfo.cgroupsPath] ?? ""
     let inits = pod.spec.initContainers.map {
         var status = containerStatus(for: $0, input)
         status.isInit = true
@@ -85,6 +86,7 @@ private func containerStatus(for container: KubeAPI.Container, _ input: PodStatu
     guard let current = instances.first else { return status }
     status.containerID = current.id
     status.imageID = current.imageRef
+    status.cgroupPath = current.info[StatusInfo.cgroupsPath] ?? ""
     status.restartCount = Int32(current.annotations[KubeLabels.restartCount] ?? "") ?? 0
     switch current.state {
     case .running:

@@ -125,16 +125,19 @@ public struct Paths: Sendable, Equatable {
         try StateStore(path: statePath, readOnly: true)
     }
 
-    /// The flags, then what the daemon recorded, then the defaults.
-    func resolved(_ store: StateStore, _ ctx: Context) throws(SwkError) -> (podLogDir: String, runDir: String, runtime: String) {
+    /// The flags, then what the daemon recorded, then the defaults. The runtime's state root is
+    /// the daemon's choice: `<run-dir>/runc` only when `--run-dir` is given or nothing was recorded.
+    func resolved(_ store: StateStore, _ ctx: Context) throws(SwkError)
+        -> (podLogDir: String, runDir: String, runtime: String, runtimeRoot: String) {
         let daemon = try store.daemonSettings() ?? DaemonSettings()
         func pick(_ flag: String?, _ recorded: String, _ fallback: String) -> String {
             if let flag { return flag }
             return recorded.isEmpty ? fallback : recorded
         }
-        return (pick(podLogDir, daemon.podLogDir, Self.defaultPodLogDir),
-                pick(runDir, daemon.runDir, Self.defaultRunDir),
-                pick(runtime, daemon.runtime, "\(ctx.binDir)/swkube-runc"))
+        let dir = pick(runDir, daemon.runDir, Self.defaultRunDir)
+        return (pick(podLogDir, daemon.podLogDir, Self.defaultPodLogDir), dir,
+                pick(runtime, daemon.runtime, "\(ctx.binDir)/swkube-runc"),
+                pick(runDir.map { "\($0)/runc" }, daemon.runtimeRoot, "\(dir)/runc"))
     }
 }
 

@@ -4,11 +4,12 @@ import StateStore
 import SwkSupport
 
 /// `swkubectl exec NAME [-c C] [-i] [-t] -- CMD…`: runs a command in a running container by
-/// calling the node's OCI runtime directly, `<runtime> --root <run-dir>/runc exec [--tty
+/// calling the node's OCI runtime directly, `<runtime> --root <state root> exec [--tty
 /// --console-socket S] <container-id> CMD…` (without `-t` in its own session, over pipes we
-/// relay: `ExecRelay`), the way the daemon's shims call it (no daemon
-/// round trip, so it also works while swkubelet is down). The runtime is the one the daemon
-/// recorded (else `swkube-runc` beside swkubectl). Exits with the command's exit status.
+/// relay: `ExecRelay`), the way the daemon's shims call it (no daemon round trip, so it also
+/// works while swkubelet is down). The runtime and its state root are the ones the daemon
+/// recorded (else `swkube-runc` beside swkubectl and `<run-dir>/runc`). Exits with the command's
+/// exit status.
 public struct Exec: Sendable {
     public var name: String
     public var namespace = "default"
@@ -42,7 +43,7 @@ public struct Exec: Sendable {
         }
         // Flush the warning now: the command's own output follows on the same descriptors.
         if !out.stderr.isEmpty { _ = ctx.emit(Output(stderr: out.stderr)) }
-        let argv = [settings.runtime, "--root", "\(settings.runDir)/runc", "exec"]
+        let argv = [settings.runtime, "--root", settings.runtimeRoot, "exec"]
         let status = tty
             ? try Console.run(argv, id: c.containerID, command: command, forwardInput: stdin, ctx)
             : try ExecRelay.run(argv + [c.containerID] + command, forwardInput: stdin, ctx)

@@ -3,8 +3,8 @@ import StateStore
 import SwkSupport
 
 /// `swkubectl top pods [NAME] [-n NS | -A] [--containers]`: CPU and memory of each pod, read from
-/// its cgroup (`/swkube/<pod uid>`, containers below it by container id, as the runtime names
-/// them) the way kubelet's metrics do it: memory is the working set (usage minus inactive file
+/// its cgroup (the paths the daemon recorded as the runtime named them; for a daemon that did not
+/// record them, `/swkube/<pod uid>` and the container id below it) the way kubelet's metrics do it: memory is the working set (usage minus inactive file
 /// cache), CPU the usage over a short interval, sampled twice.
 public struct TopPods: Sendable {
     public var name: String?
@@ -42,11 +42,12 @@ public struct TopPods: Sendable {
         let cgroups = Cgroups(root: ctx.cgroupRoot)
         var targets: [Target] = []
         for pod in pods {
-            let podCgroup = "/swkube/\(pod.uid)"
+            let podCgroup = pod.cgroupPath.isEmpty ? "/swkube/\(pod.uid)" : pod.cgroupPath
             guard cgroups.memoryWorkingSet(podCgroup) != nil else { continue }
             if containers {
                 for c in pod.containers where !c.containerID.isEmpty && c.state == .running {
-                    targets.append(Target(pod: pod, container: c.name, cgroup: "\(podCgroup)/\(c.containerID)"))
+                    let cgroup = c.cgroupPath.isEmpty ? "\(podCgroup)/\(c.containerID)" : c.cgroupPath
+                    targets.append(Target(pod: pod, container: c.name, cgroup: cgroup))
                 }
             } else {
                 targets.append(Target(pod: pod, container: nil, cgroup: podCgroup))

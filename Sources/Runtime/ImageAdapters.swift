@@ -13,11 +13,10 @@ public protocol ImagePuller: Sendable {
 public struct LocalImageService: ImageService {
     let store: ImageStore
     let puller: (any ImagePuller)?
-    /// Unix nanoseconds, for ImageFsInfo's timestamp.
-    let clock: @Sendable () -> Int64
+    /// For ImageFsInfo's timestamp.
+    let clock: any NodeClock
 
-    public init(store: ImageStore, puller: (any ImagePuller)? = nil,
-                clock: @escaping @Sendable () -> Int64 = { Proc.realtimeNanoseconds() }) {
+    public init(store: ImageStore, puller: (any ImagePuller)? = nil, clock: any NodeClock = SystemClock()) {
         self.store = store
         self.puller = puller
         self.clock = clock
@@ -55,7 +54,7 @@ public struct LocalImageService: ImageService {
     public func imageFsInfo() async throws -> ImageFsInfoResponse {
         let usage = try store.usage()
         return ImageFsInfoResponse(imageFilesystems: [
-            FilesystemUsage(timestamp: clock(), fsId: FilesystemIdentifier(mountpoint: usage.mountpoint),
+            FilesystemUsage(timestamp: clock.now(), fsId: FilesystemIdentifier(mountpoint: usage.mountpoint),
                             usedBytes: UInt64(max(0, usage.usedBytes)), inodesUsed: UInt64(max(0, usage.inodesUsed))),
         ])
     }

@@ -29,13 +29,3 @@ public protocol ImageProvider: Sendable {
     func runtimeImage(for reference: String) async throws -> RuntimeImage
 }
 
-/// Wall-clock time for the timestamps the runtime reports (createdAt, startedAt), injectable in tests.
-public protocol WallClock: Sendable {
-    /// Nanoseconds since the Unix epoch.
-    func nowNanoseconds() -> Int64
-}
-
-public struct SystemWallClock: WallClock {
-    public init() {}
-    public func nowNanoseconds() -> Int64 { SwkSupport.Proc.realtimeNanoseconds() }
-}

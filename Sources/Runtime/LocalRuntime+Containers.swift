@@ -58,7 +58,7 @@ extension LocalRuntime {
                 hostname: sandbox.namespaces["uts"] == nil ? "" : sandbox.hostname,
                 hostPID: sandbox.config.linux.namespaceOptions.pid == .node,
                 sharedNamespaces: sandbox.namespaces,
-                cgroupsPath: "\(Self.podCgroup(sandbox))/\(id)",
+                cgroupsPath: Self.containerCgroup(sandbox, id: id),
                 resources: container.linux.resources,
                 mounts: mounts,
                 etcFiles: [("/etc/hostname", "\(sandboxDir)/hostname"), ("/etc/hosts", "\(sandboxDir)/hosts"),
@@ -73,7 +73,7 @@ extension LocalRuntime {
             var stored = container
             stored.mounts = PodVolumes.withoutContents(container.mounts)
             let record = ContainerRecord(id: id, podSandboxId: podSandboxId, config: stored, imageRef: image.id,
-                                         createdAt: config.clock.nowNanoseconds(), startedAt: 0,
+                                         createdAt: config.clock.now(), startedAt: 0,
                                          logPath: logPath, stopSignal: stopSignal)
             try JSONFile.write(record, to: "\(dir)/container.json")
             try await launchShim(id: id, logPath: logPath)
@@ -111,7 +111,7 @@ extension LocalRuntime {
         guard out.status == 0 else {
             throw SwkError(.system, "start container \(containerId): \(config.runtimePath) start exited with status \(out.status): \(out.stderr)")
         }
-        record.startedAt = config.clock.nowNanoseconds()
+        record.startedAt = config.clock.now()
         try JSONFile.write(record, to: "\(dir)/container.json")
         containers[containerId] = record
     }
@@ -218,6 +218,7 @@ extension LocalRuntime {
         s.annotations = r.config.annotations
         s.logPath = r.logPath
         s.startedAt = r.startedAt
+        if let sandbox = sandboxes[r.podSandboxId] { s.info[StatusInfo.cgroupsPath] = Self.containerCgroup(sandbox, id: r.id) }
         switch ShimFiles.observe(layout.containerDir(r.id)) {
         case .alive(let pid):
             s.state = r.startedAt == 0 ? .created : .running

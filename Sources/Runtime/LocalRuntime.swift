@@ -25,7 +25,7 @@ public actor LocalRuntime: RuntimeService {
         public var runtimeRoot: String
         public var shimPath: String
         public var images: any ImageProvider
-        public var clock: any WallClock
+        public var clock: any NodeClock
         /// CNI network configs (`/etc/cni/net.d`); the first file by name is the pod network, and
         /// the default bridge network is written there when it holds none. nil: no pod network
         /// (sandboxes get only `lo`).
@@ -46,7 +46,7 @@ public actor LocalRuntime: RuntimeService {
         }
 
         public init(rootDir: String, runDir: String, runtimePath: String, shimPath: String,
-                    images: any ImageProvider, clock: any WallClock = SystemWallClock(), runtimeRoot: String? = nil,
+                    images: any ImageProvider, clock: any NodeClock = SystemClock(), runtimeRoot: String? = nil,
                     cniConfDir: String? = nil, cniBinDirs: [String] = ["/usr/lib/cni", "/opt/cni/bin"]) {
             self.rootDir = rootDir; self.runDir = runDir; self.runtimePath = runtimePath
             self.shimPath = shimPath; self.images = images; self.clock = clock
@@ -127,7 +127,7 @@ public actor LocalRuntime: RuntimeService {
             try FS.writeAtomic("\(dir)/hosts", Self.hostsFile(hostname: hostname, hostNetwork: hostNetwork))
             try FS.writeAtomic("\(dir)/resolv.conf", sandbox.dnsConfig.map(Self.resolvConf)
                                ?? (try? FS.readString("/etc/resolv.conf")) ?? "")
-            let record = SandboxRecord(id: id, config: sandbox, createdAt: config.clock.nowNanoseconds(),
+            let record = SandboxRecord(id: id, config: sandbox, createdAt: config.clock.now(),
                                        state: .ready, hostname: hostname, namespaces: namespaces, ip: ip)
             try JSONFile.write(record, to: "\(dir)/sandbox.json")
             sandboxes[id] = record
@@ -217,6 +217,7 @@ public actor LocalRuntime: RuntimeService {
         var status = PodSandboxStatus(id: r.id, metadata: r.config.metadata, state: r.state, createdAt: r.createdAt)
         status.labels = r.config.labels
         status.annotations = r.config.annotations
+        status.info[StatusInfo.cgroupsPath] = Self.podCgroup(r)
         if r.state == .ready { status.network.ip = r.ip ?? "" }
         return status
     }
@@ -260,6 +261,11 @@ public actor LocalRuntime: RuntimeService {
         let parent = config.linux.cgroupParent
         if !parent.isEmpty { return parent.hasPrefix("/") ? parent : "/\(parent)" }
         return "/swkube/\(podKey(config, id: id))"
+    }
+
+    /// A container's cgroup: below its pod's, named by the container id.
+    static func containerCgroup(_ sandbox: SandboxRecord, id: String) -> String {
+        "\(podCgroup(sandbox))/\(id)"
     }
 
     static func podKey(_ r: SandboxRecord) -> String {

@@ -18,6 +18,8 @@ public struct PodRecord: Sendable, Equatable, Hashable {
     public var startTime: Int64 = 0
     /// The Pod as the manifest declared it, as JSON (for `-o yaml|json` and describe).
     public var specJSON: String = ""
+    /// The pod's cgroup as the runtime reported it ('' = not reported: `/swkube/<uid>`).
+    public var cgroupPath: String = ""
     public var containers: [ContainerRecord] = []
 
     public init(uid: String, namespace: String, name: String, manifestPath: String, phase: String, createdAt: Int64) {
@@ -50,6 +52,8 @@ public struct ContainerRecord: Sendable, Equatable, Hashable {
     public var lastExitCode: Int32?
     public var lastReason: String = ""
     public var lastFinishedAt: Int64 = 0
+    /// The container's cgroup as the runtime reported it ('' = not reported).
+    public var cgroupPath: String = ""
 
     public init(name: String, image: String, state: State) {
         self.name = name; self.image = image; self.state = state

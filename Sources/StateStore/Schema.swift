@@ -9,6 +9,7 @@ import SwkSupport
 ///     ├─ phase, reason, message, pod_ip  TEXT
 ///     ├─ created_at, start_time  INTEGER
 ///     ├─ spec_json      TEXT     the Pod as declared, for `-o json|yaml` and describe
+///     ├─ cgroup_path    TEXT     (v5) the pod's cgroup as the runtime named it, for `top`
 ///     └─ containers             ON DELETE CASCADE with the pod
 ///        ├─ pod_uid     TEXT FK → pods.uid   ┐ PK
 ///        ├─ is_init     INTEGER 0|1          │
@@ -17,7 +18,8 @@ import SwkSupport
 ///        ├─ image, image_id, container_id    TEXT
 ///        ├─ state       TEXT     waiting | running | terminated
 ///        ├─ reason, message TEXT; exit_code, restart_count, ready, started_at, finished_at INTEGER
-///        └─ last_exit_code INTEGER NULL (no previous run), last_reason TEXT, last_finished_at INTEGER
+///        ├─ last_exit_code INTEGER NULL (no previous run), last_reason TEXT, last_finished_at INTEGER
+///        └─ cgroup_path TEXT     (v5) the container's cgroup as the runtime named it
 ///     events                    bounded history per object; repeats fold into count/last_timestamp
 ///     ├─ id             INTEGER PK AUTOINCREMENT
 ///     ├─ namespace, object TEXT  `pod/<name>` or `file/<path>`; indexed with type/reason/message
@@ -32,6 +34,8 @@ import SwkSupport
 ///                                            their logs, so `swkubectl logs|exec` need no flags
 ///     └─ pod_security TEXT       (v4) the Pod Security Standard the daemon enforces, so that
 ///                                `swkubectl apply` refuses what the daemon would
+///     └─ runtime_root TEXT       (v5) the OCI runtime's state root (`--root`) the daemon chose,
+///                                so that `swkubectl exec` finds the container where it is
 ///
 /// `PRAGMA user_version` holds the number of migrations applied. Migrations are append-only: never
 /// edit a shipped one, add the next.
@@ -112,6 +116,12 @@ enum Schema {
         // 4: the enforced Pod Security Standard ('' = not reported).
         """
         ALTER TABLE daemon ADD COLUMN pod_security TEXT NOT NULL DEFAULT '';
+        """,
+        // 5: the runtime's state root and each pod's and container's cgroup ('' = not reported).
+        """
+        ALTER TABLE daemon ADD COLUMN runtime_root TEXT NOT NULL DEFAULT '';
+        ALTER TABLE pods ADD COLUMN cgroup_path TEXT NOT NULL DEFAULT '';
+        ALTER TABLE containers ADD COLUMN cgroup_path TEXT NOT NULL DEFAULT '';
         """,
     ]
 

@@ -122,12 +122,12 @@ public final class StateStore {
             try del.run()
             let ins = try db.statement("""
                 INSERT INTO pods (uid, namespace, name, manifest_path, phase, reason, message, pod_ip,
-                                  created_at, start_time, spec_json)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                                  created_at, start_time, spec_json, cgroup_path)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 """)
             ins.bind(.text(pod.uid), .text(pod.namespace), .text(pod.name), .text(pod.manifestPath),
                      .text(pod.phase), .text(pod.reason), .text(pod.message), .text(pod.podIP),
-                     .int(pod.createdAt), .int(pod.startTime), .text(pod.specJSON))
+                     .int(pod.createdAt), .int(pod.startTime), .text(pod.specJSON), .text(pod.cgroupPath))
             try ins.run()
             for (position, c) in pod.containers.enumerated() {
                 try insert(c, podUID: pod.uid, position: position)
@@ -139,14 +139,15 @@ public final class StateStore {
         let ins = try db.statement("""
             INSERT INTO containers (pod_uid, is_init, name, position, image, image_id, container_id,
                 state, reason, message, exit_code, restart_count, ready, started_at, finished_at,
-                last_exit_code, last_reason, last_finished_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                last_exit_code, last_reason, last_finished_at, cgroup_path)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
             """)
         ins.bind(.text(podUID), .int(c.isInit ? 1 : 0), .text(c.name), .int(Int64(position)),
                  .text(c.image), .text(c.imageID), .text(c.containerID), .text(c.state.rawValue),
                  .text(c.reason), .text(c.message), .int(Int64(c.exitCode)), .int(Int64(c.restartCount)),
                  .int(c.ready ? 1 : 0), .int(c.startedAt), .int(c.finishedAt),
-                 c.lastExitCode.map { .int(Int64($0)) } ?? .null, .text(c.lastReason), .int(c.lastFinishedAt))
+                 c.lastExitCode.map { .int(Int64($0)) } ?? .null, .text(c.lastReason), .int(c.lastFinishedAt),
+                 .text(c.cgroupPath))
         do {
             try ins.run()
         } catch {
@@ -165,7 +166,7 @@ public final class StateStore {
 
     private static let podColumns = """
         SELECT uid, namespace, name, manifest_path, phase, reason, message, pod_ip, created_at,
-               start_time, spec_json FROM pods
+               start_time, spec_json, cgroup_path FROM pods
         """
 
     /// All pods, sorted by namespace then name.
@@ -202,6 +203,7 @@ public final class StateStore {
         p.podIP = s.text(7)
         p.startTime = s.int(9)
         p.specJSON = s.text(10)
+        p.cgroupPath = s.text(11)
         return p
     }
 
@@ -209,7 +211,7 @@ public final class StateStore {
         let stmt = try db.statement("""
             SELECT pod_uid, is_init, name, image, image_id, container_id, state, reason, message,
                    exit_code, restart_count, ready, started_at, finished_at, last_exit_code,
-                   last_reason, last_finished_at
+                   last_reason, last_finished_at, cgroup_path
             FROM containers WHERE ?1 IS NULL OR pod_uid = ?1 ORDER BY pod_uid, position
             """)
         stmt.bind(uid.map { .text($0) } ?? .null)
@@ -233,6 +235,7 @@ public final class StateStore {
             c.lastExitCode = stmt.optionalInt(14).map { Int32(truncatingIfNeeded: $0) }
             c.lastReason = stmt.text(15)
             c.lastFinishedAt = stmt.int(16)
+            c.cgroupPath = stmt.text(17)
             out[stmt.text(0), default: []].append(c)
         }
         return out

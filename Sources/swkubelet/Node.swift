@@ -1,4 +1,5 @@
 import Controller
+import CRI
 import DirectoryWatch
 @preconcurrency import Dispatch
 import Glibc
@@ -28,11 +29,6 @@ struct Node {
         try HostAccess.directory(settings.podLogDir, mode: 0o755, narrowOnly: true)
         let clock = SystemClock()
         let store = try StateStore(path: "\(settings.rootDir)/state.db")
-        // Where swkubectl finds the runtime (exec) and the logs without being told.
-        try store.setDaemonSettings(DaemonSettings(runtime: settings.runtime, runDir: settings.runDir,
-                                                   podLogDir: settings.podLogDir, podSecurity: settings.podSecurity.rawValue),
-                                    pid: getpid(), at: clock.now())
-        let status = try StatusWriter(store: store)
         let imageStore = try ImageStore(root: settings.rootDir)
         // Checked here so that a broken registries file is reported at start; pulls read it again.
         let registries = try RegistryConfig.load(file: settings.registryConfig)
@@ -43,9 +39,17 @@ struct Node {
             shimPath: settings.shim, images: ImageStoreProvider(store: imageStore),
             cniConfDir: settings.cniConfDir,
             cniBinDirs: settings.cniBinDir.split(separator: ":").map(String.init))
+        runtimeConfig.clock = clock
         runtimeConfig.logMaxSize = settings.containerLogMaxSize
         runtimeConfig.logMaxFiles = settings.containerLogMaxFiles
         runtimeConfig.warn = { [logger] in logger.warning("runtime: \($0)") }
+        // Where swkubectl finds the runtime and its state (exec) and the logs without being told.
+        try store.setDaemonSettings(DaemonSettings(runtime: settings.runtime, runDir: settings.runDir,
+                                                   podLogDir: settings.podLogDir, podSecurity: settings.podSecurity.rawValue,
+                                                   runtimeRoot: runtimeConfig.runtimeRoot),
+                                    pid: getpid(), at: clock.now())
+        // The store belongs to the status writer from here on.
+        let status = try StatusWriter(store: store)
         let runtime = try LocalRuntime(runtimeConfig)
         do { try await runtime.prepareNetwork() } catch {
             logger.warning("pod network: \(error) (retried at the next pod start)")
@@ -57,7 +61,7 @@ struct Node {
         builder.clusterDomain = settings.clusterDomain
         builder.sysctls = settings.sysctls
         let controller = NodeController(
-            runtime: runtime, images: LocalImageService(store: imageStore, puller: puller), status: status, clock: clock,
+            runtime: runtime, images: LocalImageService(store: imageStore, puller: puller, clock: clock), status: status, clock: clock,
             builder: builder,
             backoff: settings.backoff, housekeepingPeriod: settings.housekeepingInterval, logger: logger)
         logger.info("swkubelet \(swkubeVersion) watching \(settings.podManifestPath), runtime \(settings.runtime)")

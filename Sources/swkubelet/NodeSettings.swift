@@ -1,4 +1,5 @@
 import Controller
+import CRI
 import Glibc
 import ImageStore
 import KubeAPI

@@ -40,6 +40,8 @@ actor FakeRuntime: RuntimeService, ImageService {
         var status = PodSandboxStatus(id: id, metadata: config.metadata, state: .ready, createdAt: clock.now())
         status.labels = config.labels
         status.annotations = config.annotations
+        // Not the real runtime's naming, so that a test sees the controller records what it is told.
+        status.info[StatusInfo.cgroupsPath] = "/fake/\(id)"
         sandboxes[id] = status
         return id
     }
@@ -122,6 +124,7 @@ actor FakeRuntime: RuntimeService, ImageService {
         createdEnvs[config.metadata.name] = config.envs
         calls.append("createContainer \(config.metadata.name) restart=\(config.annotations[KubeLabels.restartCount] ?? "?")")
         var status = ContainerStatus(id: id, metadata: config.metadata, state: .created, createdAt: clock.now(), image: config.image)
+        status.info[StatusInfo.cgroupsPath] = "/fake/\(sandboxID)/\(id)"
         status.labels = config.labels
         status.annotations = config.annotations
         containers[id] = status

@@ -1,4 +1,5 @@
 import Controller
+import CRI
 import Logging
 import SwkSupport
 import Testing

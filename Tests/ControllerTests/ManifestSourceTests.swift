@@ -1,4 +1,5 @@
 import Controller
+import CRI
 import DirectoryWatch
 import Glibc
 import KubeAPI

@@ -50,6 +50,10 @@ struct NodeControllerTests: ControllerFixtureTest {
         #expect(rec.phase == "Running")
         #expect(rec.containers.first?.state == .running)
         #expect(try store.events(podUID: rec.uid).map(\.reason).contains("Started"))
+        // The cgroups are recorded as the runtime reported them (its status info), for swkubectl top.
+        let app = try #require(await runtime.running("app"))
+        #expect(rec.cgroupPath.hasPrefix("/fake/sb"))
+        #expect(rec.containers.first?.cgroupPath == "\(rec.cgroupPath)/\(app.id)")
     }
 
     @Test func crashLoopRestartsImmediatelyThenBacksOffThenRestarts() async throws {

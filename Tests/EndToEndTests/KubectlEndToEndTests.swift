@@ -31,6 +31,18 @@ struct KubectlEndToEndTests {
 
         let top = try node.kubectl(["top", "pods"])
         #expect(top.status == 0 && top.stdout.hasPrefix("NAME   CPU(cores)   MEMORY(bytes)\nweb    "), "\(top.stdout)\(top.stderr)")
+        let containers = try node.kubectl(["top", "pod", "web", "--containers"])
+        #expect(containers.status == 0 && containers.stdout.hasPrefix("POD   NAME   CPU(cores)   MEMORY(bytes)\nweb   main   "),
+                "\(containers.stdout)\(containers.stderr)")
+        // What exec and top used: the runtime root and the cgroups the daemon recorded.
+        let recorded = try Spawn.run(["/usr/bin/sqlite3", "-readonly", "\(node.root)/state.db", """
+            SELECT runtime_root FROM daemon; SELECT p.cgroup_path, c.cgroup_path, c.container_id
+            FROM pods p JOIN containers c ON c.pod_uid = p.uid WHERE p.name = 'web'
+            """])
+        let rows = recorded.stdout.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        try #require(rows.count == 2 && rows[1].count == 3, "\(recorded.stdout)\(recorded.stderr)")
+        #expect(rows[0] == ["\(node.run)/runc"])
+        #expect(rows[1][0].hasPrefix("/swkube/") && rows[1][1] == "\(rows[1][0])/\(rows[1][2])", "\(rows)")
 
         let described = try node.kubectl(["describe", "pod", "web"])
         #expect(described.status == 0 && described.stdout.contains("Status:       Running"), "\(described.stdout)")

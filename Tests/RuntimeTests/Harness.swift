@@ -29,10 +29,13 @@ enum TestEnvironment {
     static let skipReason: Comment = "needs root, /bin/busybox, an OCI runtime (SWKUBE_TEST_RUNTIME, default /usr/sbin/runc) and a built swkube-shim"
 }
 
-/// A fixed wall clock, so tests can see that timestamps come from the injected clock.
-struct FixedClock: WallClock {
-    let now: Int64
-    func nowNanoseconds() -> Int64 { now }
+/// A fixed clock, so tests can see that timestamps come from the injected clock.
+struct FixedClock: NodeClock {
+    let nanos: Int64
+    init(now: Int64) { nanos = now }
+    func now() -> Int64 { nanos }
+    /// The runtime never sleeps on its clock; a caller that did would go on at once.
+    func sleep(nanoseconds: Int64) async throws {}
 }
 
 /// Serves one busybox directory as every image; unknown references are `.notFound`.

@@ -12,7 +12,7 @@ struct ImageServiceTests {
         let root = try Harness.makeTempDir()
         defer { try? FS.removeTree(root) }
         let store = try ImageStore(root: "\(root)/images")
-        let service = LocalImageService(store: store, clock: { 1_700_000_000_123_456_789 })
+        let service = LocalImageService(store: store, clock: FixedClock(now: 1_700_000_000_123_456_789))
 
         let empty = try await service.imageFsInfo()
         #expect(empty.containerFilesystems.isEmpty)

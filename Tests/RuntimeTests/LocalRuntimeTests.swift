@@ -264,9 +264,12 @@ struct LocalRuntimeTests {
             sc.linux.cgroupParent = "/swkube/parent-\(h.podUID)"
             let sandbox = try await h.runtime.runPodSandbox(sc)
             let id = try await h.runtime.createContainer(sandbox, h.containerConfig(["sleep", "1000"]), sc)
-            let pid = try await h.runtime.containerStatus(id).pid
-            let cgroups = try FS.readString("/proc/\(pid)/cgroup")
+            let status = try await h.runtime.containerStatus(id)
+            let cgroups = try FS.readString("/proc/\(status.pid)/cgroup")
             #expect(cgroups.contains("/swkube/parent-\(h.podUID)/\(id)"))
+            // The statuses report where the runtime put them, which the daemon records for swkubectl.
+            #expect(status.info[StatusInfo.cgroupsPath] == "/swkube/parent-\(h.podUID)/\(id)")
+            #expect(try await h.runtime.podSandboxStatus(sandbox).info[StatusInfo.cgroupsPath] == "/swkube/parent-\(h.podUID)")
             try await h.runtime.removePodSandbox(sandbox)
             #expect(!FS.exists("/sys/fs/cgroup/pids/swkube/parent-\(h.podUID)"))
         }

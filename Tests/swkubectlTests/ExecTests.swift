@@ -113,3 +113,33 @@ private final class RunningContainer {
                 Output(stderr: "error: oci runtime /nonexistent/runc is not executable (use --runtime)\n", exitCode: 1))
     }
 }
+
+/// The runtime's state root comes from the daemon's row: a runtime that writes its arguments
+/// shows which `--root` swkubectl passed.
+@Suite struct ExecRuntimeRootTests {
+    private func rootPassed(_ node: FixtureNode, _ settings: DaemonSettings) throws -> String {
+        let store = try StateStore(path: node.paths.statePath)
+        try store.setDaemonSettings(settings, pid: 4242, at: now - second)
+        let out = tmpfile(), err = tmpfile()
+        defer { fclose(out); fclose(err) }
+        var ctx = fixedContext()
+        ctx.stdoutFD = fileno(out)
+        ctx.stderrFD = fileno(err)
+        let result = Swkubectl.execute(["--root-dir", node.root, "exec", "web", "--", "true"], ctx)
+        #expect(result == Output())
+        let argv = try FS.readString("\(node.root)/argv").split(separator: "\n").map(String.init)
+        let at = try #require(argv.firstIndex(of: "--root"))
+        #expect(argv.dropFirst(at + 2).first == "exec" && argv.suffix(2) == ["5d2a6f0c1b3e", "true"], "\(argv)")
+        return argv[at + 1]
+    }
+
+    @Test func recordedRootElseTheRunDirs() throws {
+        let node = try FixtureNode()
+        let runtime = "\(node.root)/fake-runc"
+        try FS.writeAtomic(runtime, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(node.root)/argv\n", mode: 0o755)
+        #expect(try rootPassed(node, DaemonSettings(runtime: runtime, runDir: "\(node.root)/run",
+                                                    runtimeRoot: "\(node.root)/state/oci")) == "\(node.root)/state/oci")
+        // A daemon that did not record it (an older swkubelet): its run directory's `runc`.
+        #expect(try rootPassed(node, DaemonSettings(runtime: runtime, runDir: "\(node.root)/run")) == "\(node.root)/run/runc")
+    }
+}

@@ -1,5 +1,6 @@
 import Glibc
 @testable import KubeCtl
+import StateStore
 import SwkSupport
 import Synchronization
 import Testing
@@ -54,6 +55,34 @@ import Testing
         #expect(one == Output(stdout: """
             POD   NAME    CPU(cores)   MEMORY(bytes)
             web   nginx   50m          30Mi
+
+            """))
+    }
+
+    /// The cgroups the daemon recorded are measured, not `/swkube/<uid>/<id>` re-derived: only
+    /// the recorded paths exist here, so a CLI that derives them finds no metrics.
+    @Test func recordedCgroupPathsAreRead() throws {
+        let node = try FixtureNode()
+        let store = try StateStore(path: node.paths.statePath)
+        var web = try #require(try store.pod(namespace: "default", name: "web"))
+        web.cgroupPath = "/kubepods/pod-web"
+        web.containers[0].cgroupPath = "/kubepods/ctr-nginx"
+        try store.upsertPod(web)
+        let root = "\(node.root)/cgroup"
+        for (cgroup, mebibytes) in [("/kubepods/pod-web", 40), ("/kubepods/ctr-nginx", 24)] {
+            try FS.makeDirectories("\(root)/memory\(cgroup)")
+            try FS.writeAtomic("\(root)/memory\(cgroup)/memory.usage_in_bytes", "\(mebibytes << 20)\n")
+            try FS.makeDirectories("\(root)/cpuacct\(cgroup)")
+            try FS.writeAtomic("\(root)/cpuacct\(cgroup)/cpuacct.usage", "1000\n")
+        }
+        #expect(Swkubectl.execute(["top", "pod", "web", "--root-dir", node.root], context(root)) == Output(stdout: """
+            NAME   CPU(cores)   MEMORY(bytes)
+            web    0m           40Mi
+
+            """))
+        #expect(Swkubectl.execute(["top", "pod", "web", "--containers", "--root-dir", node.root], context(root)) == Output(stdout: """
+            POD   NAME    CPU(cores)   MEMORY(bytes)
+            web   nginx   0m           24Mi
 
             """))
     }
