@@ -11,8 +11,8 @@ struct EventRecorder: Sendable {
     let clock: any NodeClock
     let logger: Logger
 
-    func record(_ pod: Pod, _ type: String, _ reason: String, _ message: String) async {
-        var event = EventRecord(type: type, reason: reason, message: message, namespace: pod.metadata.namespace,
+    func record(_ pod: Pod, _ type: EventType, _ reason: EventReason, _ message: String) async {
+        var event = EventRecord(type: type.rawValue, reason: reason.rawValue, message: message, namespace: pod.metadata.namespace,
                                 object: "pod/\(pod.metadata.name)", timestamp: clock.now())
         event.podUID = pod.metadata.uid
         do {

@@ -74,7 +74,7 @@ actor Housekeeping {
 
     /// The eviction in force for the pod, if its manifest is the one it was evicted under.
     func evictionMessage(_ uid: String, _ want: DesiredPod) async -> String? {
-        if evictions[uid] == nil, let record = await events.status.recorded(uid), record.reason == "Evicted" {
+        if evictions[uid] == nil, let record = await events.status.recorded(uid), record.reason == EventReason.evicted.rawValue {
             evictions[uid] = Eviction(message: record.message, specJSON: record.specJSON)
         }
         guard let eviction = evictions[uid] else { return nil }
@@ -104,7 +104,7 @@ actor Housekeeping {
             let message = "Usage of EmptyDir volume \"\(over.name)\" exceeds the limit \"\(over.limit.text)\"."
             logger.warning("evicting pod \(want.pod.metadata.namespace)/\(want.pod.metadata.name): \(message)")
             evictions[uid] = Eviction(message: message, specJSON: want.specJSON)
-            await events.record(want.pod, "Warning", "Evicted", message)
+            await events.record(want.pod, .warning, .evicted, message)
             await workers.update(uid)
         }
     }
@@ -119,7 +119,7 @@ actor Housekeeping {
             } catch {
                 logger.warning("network of pod \(want.pod.metadata.namespace)/\(want.pod.metadata.name) is broken: \(error)")
                 brokenNetworks.insert(sandbox.id)
-                await events.record(want.pod, "Warning", "FailedCheckPodSandBoxNetwork",
+                await events.record(want.pod, .warning, .failedCheckPodSandBoxNetwork,
                                     "Pod sandbox network check failed, it will be killed and re-created: \(error)")
                 await workers.update(sandbox.metadata.uid)
             }

@@ -20,7 +20,7 @@ struct LifecycleHooks: Sendable {
         let result = await HandlerRunner(runtime: runtime, clock: clock)
             .run(hook, timeoutSeconds: Int32(clamping: pod.spec.terminationGracePeriodSeconds), target: target)
         guard !result.success else { return }
-        await events.record(pod, "Warning", "FailedPostStartHook", "PostStartHook failed: \(result.message)")
+        await events.record(pod, .warning, .failedPostStartHook, "PostStartHook failed: \(result.message)")
         do {
             try await runtime.stopContainer(id, timeout: pod.spec.terminationGracePeriodSeconds)
         } catch {
@@ -44,7 +44,7 @@ struct LifecycleHooks: Sendable {
             if !result.success {
                 let message = "PreStopHook failed for container \(instance.metadata.name): \(result.message)"
                 logger.warning("\(message)")
-                if let pod { await events.record(pod, "Warning", "FailedPreStopHook", message) }
+                if let pod { await events.record(pod, .warning, .failedPreStopHook, message) }
             }
             remaining = max(PreStopHook.minimumGrace, grace - (clock.now() - started) / nanosPerSecond)
         }

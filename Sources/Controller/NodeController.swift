@@ -67,7 +67,7 @@ public actor NodeController {
             // Each newly rejected file or document is also an event.
             let known = Set(desiredErrors.map { "\($0.file):\($0.line):\($0.message)" })
             for error in state.errors where !known.contains("\(error.file):\(error.line):\(error.message)") {
-                let event = EventRecord(type: "Warning", reason: "InvalidManifest",
+                let event = EventRecord(type: EventType.warning.rawValue, reason: EventReason.invalidManifest.rawValue,
                                         message: "\(error.file)\(error.line > 0 ? ":\(error.line)" : ""): \(error.message)",
                                         namespace: "default", object: "file/\(error.file)", timestamp: clock.now())
                 try await status.event(event)
@@ -84,7 +84,7 @@ public actor NodeController {
                 logger.info("pod \(pod.pod.metadata.namespace)/\(pod.pod.metadata.name) changed in \(pod.file)")
             } else if old[uid] == nil {
                 logger.info("pod \(pod.pod.metadata.namespace)/\(pod.pod.metadata.name) added from \(pod.file)")
-                await recordEvent(pod.pod, "Normal", "Scheduled", "accepted from \(pod.file)")
+                await recordEvent(pod.pod, .normal, .scheduled, "accepted from \(pod.file)")
             }
             await schedule(uid)
         }
@@ -155,7 +155,7 @@ public actor NodeController {
         await workers.waitIdle()
     }
 
-    func recordEvent(_ pod: Pod, _ type: String, _ reason: String, _ message: String) async {
+    func recordEvent(_ pod: Pod, _ type: EventType, _ reason: EventReason, _ message: String) async {
         await events.record(pod, type, reason, message)
     }
 }

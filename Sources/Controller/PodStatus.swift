@@ -56,7 +56,7 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     } else if let rejection = input.actions.rejection {
         // As kubelet's rejectPod: the pod's reason, no container reason in front of it.
         record.phase = "Failed"
-        record.reason = rejection.reason
+        record.reason = rejection.reason.rawValue
         record.message = rejection.message
         for i in record.containers.indices where record.containers[i].state == .waiting {
             record.containers[i].reason = ""

@@ -24,19 +24,19 @@ extension NodeController {
         let rejection = builder.sysctls.admit(pod)
         if let rejection, rejections[uid] != rejection {
             logger.warning("pod \(pod.metadata.namespace)/\(pod.metadata.name) rejected: \(rejection.message)")
-            await recordEvent(pod, "Warning", rejection.reason, rejection.message)
+            await recordEvent(pod, .warning, rejection.reason, rejection.message)
         }
         rejections[uid] = rejection
         let actions = computePodActions(desired: pod, observed: observed, backoff: backoff, now: clock.now(),
                                         evictionMessage: evicted, rejection: rejection)
         if actions.deadlineExceeded && !actions.containersToKill.isEmpty {
-            await recordEvent(pod, "Warning", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
+            await recordEvent(pod, .warning, .deadlineExceeded, "Pod was active on the node longer than the specified deadline")
         }
         if !actions.isEmpty {
             await carryOut(actions, for: pod, observed: observed)
         }
         for name in actions.backingOff.keys.sorted() {
-            await recordEvent(pod, "Warning", "BackOff", "Back-off restarting failed container \(name) in pod \(pod.metadata.name)")
+            await recordEvent(pod, .warning, .backOff, "Back-off restarting failed container \(name) in pod \(pod.metadata.name)")
         }
         for at in Array(actions.backingOff.values) + [deadlineOf(pod, observed)].compactMap({ $0 }) where at > clock.now() {
             wakeups[uid] = min(wakeups[uid] ?? .max, at)
@@ -76,14 +76,14 @@ extension NodeController {
 
         // Step 1: kill the whole pod when its sandbox is gone, changed or not ready.
         if actions.killPod {
-            await recordEvent(pod, "Normal", "SandboxChanged", "pod sandbox changed, it will be killed and re-created")
+            await recordEvent(pod, .normal, .sandboxChanged, "pod sandbox changed, it will be killed and re-created")
             await killAll(observed, pod: pod, grace: pod.spec.terminationGracePeriodSeconds)
         }
 
         // Step 2: kill containers that changed or left the spec.
         for (id, reason) in actions.containersToKill.sorted(by: { $0.key < $1.key }) {
             guard let instance = observed.containers.first(where: { $0.id == id }) else { continue }
-            await recordEvent(pod, "Normal", "Killing", "Stopping container \(instance.metadata.name): \(reason)")
+            await recordEvent(pod, .normal, .killing, "Stopping container \(instance.metadata.name): \(reason)")
             if actions.evictionMessage != nil || actions.rejection != nil {
                 // As kubelet's eviction: no grace beyond the minimum; kept for the pod's status.
                 await hooks.stop(instance, of: pod, sandbox: observed.sandboxes.first, grace: PreStopHook.minimumGrace)
@@ -109,7 +109,7 @@ extension NodeController {
                 await housekeeping.attached(id)
                 sandboxID = id
             } catch {
-                await recordEvent(pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: \(error)")
+                await recordEvent(pod, .warning, .failedCreatePodSandBox, "Failed to create pod sandbox: \(error)")
                 for c in pod.spec.containers {
                     failures[uid, default: [:]][c.name] = StartFailure(reason: "ContainerCreating", message: "\(error)")
                 }
@@ -139,13 +139,13 @@ extension NodeController {
                 let cause = last.map { ": \($0.message)" } ?? ""
                 failures[uid, default: [:]][container.name] = StartFailure(
                     reason: "ImagePullBackOff", message: "Back-off pulling image \"\(container.image)\"\(cause)")
-                await recordEvent(pod, "Normal", "BackOff", "Back-off pulling image \"\(container.image)\"")
+                await recordEvent(pod, .normal, .backOff, "Back-off pulling image \"\(container.image)\"")
             }
             wakeups[uid] = min(wakeups[uid] ?? .max, wait.until)
             return
         } catch {
             failures[uid, default: [:]][container.name] = StartFailure(reason: "ErrImagePull", message: "\(error)")
-            await recordEvent(pod, "Warning", "Failed", "Failed to pull image \"\(container.image)\": \(error)")
+            await recordEvent(pod, .warning, .failed, "Failed to pull image \"\(container.image)\": \(error)")
             // Look again at the next relist, which finds the backoff running and says so.
             wakeups[uid] = clock.now()
             return
@@ -169,29 +169,29 @@ extension NodeController {
                 config = try builder.containerConfig(for: container, in: pod, restartCount: restartCount, podIP: podIP,
                                                      objects: objects, image: image ?? nil)
                 for warning in builder.environment.skippedKeyWarnings(for: container, in: pod, objects: objects) {
-                    await recordEvent(pod, "Warning", "InvalidEnvironmentVariableNames", warning)
+                    await recordEvent(pod, .warning, .invalidEnvironmentVariableNames, warning)
                 }
             } catch {
                 failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerConfigError", message: "\(error)")
-                await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+                await recordEvent(pod, .warning, .failed, "Error: \(error)")
                 return
             }
             id = try await runtime.createContainer(sandboxID, config, sandboxConfig)
         } catch {
             failures[uid, default: [:]][container.name] = StartFailure(reason: "CreateContainerError", message: "\(error)")
-            await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+            await recordEvent(pod, .warning, .failed, "Error: \(error)")
             return
         }
-        await recordEvent(pod, "Normal", "Created", "Created container \(container.name)")
+        await recordEvent(pod, .normal, .created, "Created container \(container.name)")
         do {
             try await runtime.startContainer(id)
         } catch {
             failures[uid, default: [:]][container.name] = StartFailure(reason: "RunContainerError", message: "\(error)")
-            await recordEvent(pod, "Warning", "Failed", "Error: \(error)")
+            await recordEvent(pod, .warning, .failed, "Error: \(error)")
             return
         }
         failures[uid]?[container.name] = nil
-        await recordEvent(pod, "Normal", "Started", "Started container \(container.name)")
+        await recordEvent(pod, .normal, .started, "Started container \(container.name)")
         await hooks.runPostStart(container, of: pod, id: id, sandboxID: sandboxID)
     }
 
@@ -207,7 +207,7 @@ extension NodeController {
             // Failed pulls back off like CrashLoopBackOff, per pod, container and image (an edit starts over).
             let key = BackoffKey(podUID: pod.metadata.uid, container: container.name, specHash: "image:\(container.image)")
             if let until = backoff.retryAt(key), until > clock.now() { throw ImagePullWait(until: until) }
-            await recordEvent(pod, "Normal", "Pulling", "Pulling image \"\(container.image)\"")
+            await recordEvent(pod, .normal, .pulling, "Pulling image \"\(container.image)\"")
             do {
                 _ = try await images.pullImage(spec, sandboxConfig)
             } catch {
@@ -215,7 +215,7 @@ extension NodeController {
                 throw error
             }
             backoff.reset(key)
-            await recordEvent(pod, "Normal", "Pulled", "Successfully pulled image \"\(container.image)\"")
+            await recordEvent(pod, .normal, .pulled, "Successfully pulled image \"\(container.image)\"")
         }
     }
 

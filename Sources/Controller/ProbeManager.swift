@@ -107,7 +107,7 @@ actor ProbeManager {
         guard tasks[pod.metadata.uid]?[id] != nil else { return }
         let label = kind.rawValue.prefix(1).uppercased() + kind.rawValue.dropFirst()
         if !result.success {
-            await events.record(pod, "Warning", "Unhealthy", "\(label) probe failed: \(result.message)")
+            await events.record(pod, .warning, .unhealthy, "\(label) probe failed: \(result.message)")
         }
         switch kind {
         case .readiness:
@@ -132,7 +132,7 @@ actor ProbeManager {
     private func killUnhealthy(_ pod: Pod, _ container: KubeAPI.Container, _ id: String, _ why: String) async {
         tasks[pod.metadata.uid]?.removeValue(forKey: id)?.cancel()
         results.forget(id)
-        await events.record(pod, "Normal", "Killing", "Container \(container.name) \(why), will be restarted")
+        await events.record(pod, .normal, .killing, "Container \(container.name) \(why), will be restarted")
         let grace = container.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds
         if let instance = try? await runtime.containerStatus(id) {
             let sandbox = try? await runtime.observePod(pod.metadata.uid).sandboxes.first

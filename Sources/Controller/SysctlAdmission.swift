@@ -4,10 +4,10 @@ import SwkSupport
 /// Why kubelet refused to run a pod (a failed admission): the pod is not started and shows phase
 /// Failed with this reason and message until its manifest or the node's settings change.
 public struct PodRejection: Sendable, Equatable {
-    public var reason: String
+    public var reason: EventReason
     public var message: String
 
-    public init(reason: String, message: String) {
+    public init(reason: EventReason, message: String) {
         self.reason = reason
         self.message = message
     }
@@ -20,7 +20,6 @@ public struct SysctlAllowlist: Sendable, Equatable {
     /// kubelet's safe set (`Sysctl.safe`, also PodSecurity baseline's). kubelet drops the ones
     /// newer than the running kernel; all of them are namespaced from Linux 4.6 on.
     public static let safe = Sysctl.safe
-    public static let forbiddenReason = "SysctlForbidden"
 
     enum Namespace: String, Sendable { case ipc, net }
 
@@ -59,7 +58,7 @@ public struct SysctlAllowlist: Sendable, Equatable {
     public func admit(_ pod: Pod) -> PodRejection? {
         for sysctl in pod.spec.securityContext?.sysctls ?? [] {
             if let problem = check(sysctl.name, hostNetwork: pod.spec.hostNetwork, hostIPC: pod.spec.hostIPC) {
-                return PodRejection(reason: Self.forbiddenReason, message: "forbidden sysctl: \(problem)")
+                return PodRejection(reason: .sysctlForbidden, message: "forbidden sysctl: \(problem)")
             }
         }
         return nil

@@ -31,7 +31,7 @@ struct SysctlAdmissionTests {
     ] as [(String, [String: String], Bool, Bool, String?)])
     func theSafeSetAlone(_ scenario: String, _ sysctls: [String: String], _ hostNetwork: Bool, _ hostIPC: Bool, _ message: String?) {
         let rejection = SysctlAllowlist.safeOnly.admit(Self.pod(sysctls, hostNetwork: hostNetwork, hostIPC: hostIPC))
-        #expect(rejection == message.map { PodRejection(reason: "SysctlForbidden", message: $0) }, "\(scenario)")
+        #expect(rejection == message.map { PodRejection(reason: .sysctlForbidden, message: $0) }, "\(scenario)")
     }
 
     @Test func allowedUnsafePatternsAdmitWhatTheyMatchAndMustBeNamespaced() throws {
@@ -39,7 +39,7 @@ struct SysctlAdmissionTests {
         #expect(allow.admit(Self.pod(["kernel.msgmax": "65536", "net.core.somaxconn": "1024"])) == nil)
         #expect(allow.admit(Self.pod(["kernel.msgmnb": "1"], hostIPC: true))?.message
                 == "forbidden sysctl: \"kernel.msgmnb\" not allowed with host ipc enabled")
-        #expect(allow.admit(Self.pod(["kernel.sem": "1 2 3 4"]))?.reason == "SysctlForbidden")
+        #expect(allow.admit(Self.pod(["kernel.sem": "1 2 3 4"]))?.reason == .sysctlForbidden)
         for bad in ["vm.swappiness", "kernel.*", "*", "net.*.x"] {
             let error = #expect(throws: SwkError.self) { try SysctlAllowlist(allowedUnsafe: [bad]) }
             #expect(error?.message.contains("\"\(bad)\" is not known to be namespaced") == true, "\(bad)")
@@ -60,7 +60,7 @@ struct SysctlAdmissionTests {
         var sandbox = PodSandboxStatus(id: "sb1", metadata: PodSandboxMetadata(name: "tuned", uid: pod.metadata.uid, namespace: "default"),
                                        state: .ready, createdAt: 1)
         sandbox.annotations[SwkubeAnnotations.sandboxHash] = SandboxHash.of(pod)
-        let rejection = PodRejection(reason: "SysctlForbidden", message: "forbidden sysctl: \"kernel.msgmax\" not allowlisted")
+        let rejection = PodRejection(reason: .sysctlForbidden, message: "forbidden sysctl: \"kernel.msgmax\" not allowlisted")
         let actions = computePodActions(desired: pod, observed: ObservedPod(sandboxes: [sandbox], containers: [running]),
                                         backoff: Backoff(policy: .init()), now: 10, rejection: rejection)
         #expect(actions.rejection == rejection && actions.containersToKill.keys.sorted() == ["c1"])
