@@ -36,7 +36,7 @@ public struct PodStatusInput: Sendable {
 public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     let pod = input.pod
     var record = PodRecord(uid: pod.metadata.uid, namespace: pod.metadata.namespace, name: pod.metadata.name,
-                           manifestPath: input.file, phase: "Pending", createdAt: input.createdAt)
+                           manifestPath: input.file, phase: .pending, createdAt: input.createdAt)
     record.specJSON = input.specJSON
     record.podIP = input.observed.sandboxes.first?.network.ip ?? ""
     record.startTime = input.observed.sandboxes.last?.createdAt ?? 0
@@ -50,12 +50,12 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
     record.containers = inits + apps
     record.phase = initPhase(pod, inits) ?? phase(pod.spec.restartPolicy, apps)
     if let message = input.actions.evictionMessage {
-        record.phase = "Failed"
+        record.phase = .failed
         record.reason = "Evicted"
         record.message = message
     } else if let rejection = input.actions.rejection {
         // As kubelet's rejectPod: the pod's reason, no container reason in front of it.
-        record.phase = "Failed"
+        record.phase = .failed
         record.reason = rejection.reason.rawValue
         record.message = rejection.message
         for i in record.containers.indices where record.containers[i].state == .waiting {
@@ -63,7 +63,7 @@ public func computePodStatus(_ input: PodStatusInput) -> PodRecord {
             record.containers[i].message = ""
         }
     } else if input.actions.deadlineExceeded {
-        record.phase = "Failed"
+        record.phase = .failed
         record.reason = "DeadlineExceeded"
         record.message = "Pod was active on the node longer than the specified deadline"
     }
@@ -126,23 +126,23 @@ func exitReason(_ status: ContainerStatus) -> String {
 
 /// While init containers are unfinished the pod is Pending — or Failed, when one failed under
 /// restartPolicy Never. Sidecars only need to have started.
-func initPhase(_ pod: Pod, _ inits: [ContainerRecord]) -> String? {
+func initPhase(_ pod: Pod, _ inits: [ContainerRecord]) -> PodPhase? {
     for (spec, status) in zip(pod.spec.initContainers, inits) {
         if spec.restartPolicy == .always {
-            if status.state != .running && status.lastExitCode == nil { return "Pending" }
+            if status.state != .running && status.lastExitCode == nil { return .pending }
             continue
         }
         switch status.state {
         case .terminated where status.exitCode == 0: continue
-        case .terminated where pod.spec.restartPolicy == .never: return "Failed"
-        default: return "Pending"
+        case .terminated where pod.spec.restartPolicy == .never: return .failed
+        default: return .pending
         }
     }
     return nil
 }
 
 /// kubelet's getPhase for app containers.
-func phase(_ policy: RestartPolicy, _ containers: [ContainerRecord]) -> String {
+func phase(_ policy: RestartPolicy, _ containers: [ContainerRecord]) -> PodPhase {
     var running = 0, waiting = 0, stopped = 0, succeeded = 0
     for c in containers {
         switch c.state {
@@ -155,14 +155,14 @@ func phase(_ policy: RestartPolicy, _ containers: [ContainerRecord]) -> String {
             if c.lastExitCode != nil { stopped += 1 } else { waiting += 1 }
         }
     }
-    if waiting > 0 { return "Pending" }
-    if running > 0 { return "Running" }
+    if waiting > 0 { return .pending }
+    if running > 0 { return .running }
     if stopped > 0 {
         switch policy {
-        case .always: return "Running"
-        case .onFailure: return stopped == succeeded ? "Succeeded" : "Running"
-        case .never: return stopped == succeeded ? "Succeeded" : "Failed"
+        case .always: return .running
+        case .onFailure: return stopped == succeeded ? .succeeded : .running
+        case .never: return stopped == succeeded ? .succeeded : .failed
         }
     }
-    return "Pending"
+    return .pending
 }

@@ -40,7 +40,7 @@ public struct DescribePod: Sendable {
         if pod.startTime != 0 { w += "Start Time:\t\(time(pod.startTime))\n" }
         w += keyValues("Labels", declared["metadata"]?["labels"], separator: "=")
         w += keyValues("Annotations", declared["metadata"]?["annotations"], separator: ": ")
-        w += "Status:\t\(pod.phase)\n"
+        w += "Status:\t\(pod.phase.rawValue)\n"
         if !pod.reason.isEmpty { w += "Reason:\t\(pod.reason)\n" }
         if !pod.message.isEmpty { w += "Message:\t\(pod.message)\n" }
         w += "IP:\t\(pod.podIP)\n"

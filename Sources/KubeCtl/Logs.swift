@@ -70,7 +70,7 @@ public struct Logs: Sendable {
             // Stop when the pod is gone or its containers are done for good, as kubectl does when
             // the container's stream ends.
             guard let now = try store.pod(namespace: namespace, name: name), now.uid == pod.uid else { break }
-            if now.phase == "Succeeded" || now.phase == "Failed" {
+            if now.phase.isTerminal {
                 _ = ctx.emit(Output(stdout: format(reader.feed(try file.readMore()) + reader.flush())))
                 break
             }
@@ -99,8 +99,8 @@ func findContainer(_ store: StateStore, pod name: String, namespace: String, con
         out.exitCode = 1
         return nil
     }
-    if requireActivePod && (pod.phase == "Succeeded" || pod.phase == "Failed") {
-        out.stderr += "error: cannot exec into a container in a completed pod; current phase is \(pod.phase)\n"
+    if requireActivePod && pod.phase.isTerminal {
+        out.stderr += "error: cannot exec into a container in a completed pod; current phase is \(pod.phase.rawValue)\n"
         out.exitCode = 1
         return nil
     }

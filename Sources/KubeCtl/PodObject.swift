@@ -56,7 +56,7 @@ enum PodObject {
 
     private static func status(_ pod: PodRecord) -> JSONValue {
         let conditions = PodConditions(pod)
-        var s: [(String, JSONValue)] = [("phase", .string(pod.phase))]
+        var s: [(String, JSONValue)] = [("phase", .string(pod.phase.rawValue))]
         s.append(("conditions", .array(conditions.list.map { c in
             .object([("type", .string(c.type)), ("status", .string(c.status ? "True" : "False"))])
         })))

@@ -13,7 +13,7 @@ struct PodSummary: Equatable {
         let initContainers = pod.containers.filter(\.isInit)
         let containers = pod.containers.filter { !$0.isInit }
         let sidecars = sidecarNames(pod)
-        var reason = pod.reason.isEmpty ? pod.phase : pod.reason
+        var reason = pod.reason.isEmpty ? pod.phase.rawValue : pod.reason
         var restarts: Int64 = 0
         var lastRestart: Int64 = 0
         var readyCount = 0

@@ -2,14 +2,25 @@
 /// containers, the events, and the manifest errors. Status is written whole per pod in one
 /// transaction, so a reader never sees half an update. Times are nanoseconds since the Unix epoch.
 
+/// A pod's phase (core/v1 PodPhase).
+public enum PodPhase: String, Sendable, Equatable, Hashable, CaseIterable {
+    case pending = "Pending"
+    case running = "Running"
+    case succeeded = "Succeeded"
+    case failed = "Failed"
+    case unknown = "Unknown"
+
+    /// Succeeded or Failed: nothing in the pod runs again.
+    public var isTerminal: Bool { self == .succeeded || self == .failed }
+}
+
 public struct PodRecord: Sendable, Equatable, Hashable {
     public var uid: String
     public var namespace: String
     public var name: String
     /// The manifest file the pod came from.
     public var manifestPath: String
-    /// `Pending`, `Running`, `Succeeded`, `Failed`, `Unknown`.
-    public var phase: String
+    public var phase: PodPhase
     /// Pod-level reason shown by `get pods` instead of the container one (e.g. `InvalidManifest`).
     public var reason: String = ""
     public var message: String = ""
@@ -22,7 +33,7 @@ public struct PodRecord: Sendable, Equatable, Hashable {
     public var cgroupPath: String = ""
     public var containers: [ContainerRecord] = []
 
-    public init(uid: String, namespace: String, name: String, manifestPath: String, phase: String, createdAt: Int64) {
+    public init(uid: String, namespace: String, name: String, manifestPath: String, phase: PodPhase, createdAt: Int64) {
         self.uid = uid; self.namespace = namespace; self.name = name; self.manifestPath = manifestPath
         self.phase = phase; self.createdAt = createdAt
     }

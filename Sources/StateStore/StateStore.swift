@@ -126,7 +126,7 @@ public final class StateStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 """)
             ins.bind(.text(pod.uid), .text(pod.namespace), .text(pod.name), .text(pod.manifestPath),
-                     .text(pod.phase), .text(pod.reason), .text(pod.message), .text(pod.podIP),
+                     .text(pod.phase.rawValue), .text(pod.reason), .text(pod.message), .text(pod.podIP),
                      .int(pod.createdAt), .int(pod.startTime), .text(pod.specJSON), .text(pod.cgroupPath))
             try ins.run()
             for (position, c) in pod.containers.enumerated() {
@@ -197,7 +197,7 @@ public final class StateStore {
 
     private static func pod(from s: Statement) -> PodRecord {
         var p = PodRecord(uid: s.text(0), namespace: s.text(1), name: s.text(2), manifestPath: s.text(3),
-                          phase: s.text(4), createdAt: s.int(8))
+                          phase: PodPhase(rawValue: s.text(4)) ?? .unknown, createdAt: s.int(8))
         p.reason = s.text(5)
         p.message = s.text(6)
         p.podIP = s.text(7)

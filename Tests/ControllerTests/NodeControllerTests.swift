@@ -47,7 +47,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         await controller.waitIdle()
         #expect(await runtime.takeCalls() == ["runPodSandbox web", "createContainer app restart=0", "startContainer app"])
         let rec = try #require(try record("web"))
-        #expect(rec.phase == "Running")
+        #expect(rec.phase == .running)
         #expect(rec.containers.first?.state == .running)
         #expect(try store.events(podUID: rec.uid).map(\.reason).contains("Started"))
         // The cgroups are recorded as the runtime reported them (its status info), for swkubectl top.
@@ -75,7 +75,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         let waiting = try #require(try record("crash")?.containers.first)
         #expect(waiting.reason == "CrashLoopBackOff")
         #expect(waiting.lastExitCode == 1)
-        #expect(try record("crash")?.phase == "Running")
+        #expect(try record("crash")?.phase == .running)
 
         clock.advance(seconds: 11)
         await sync()
@@ -90,7 +90,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         await runtime.exit(c.id, code: 3)
         await sync()
         let rec = try #require(try record("once"))
-        #expect(rec.phase == "Failed")
+        #expect(rec.phase == .failed)
         #expect(rec.containers.first?.state == .terminated)
         #expect(rec.containers.first?.reason == "Error")
         #expect(rec.containers.first?.exitCode == 3)
@@ -107,17 +107,17 @@ struct NodeControllerTests: ControllerFixtureTest {
         #expect(calls.contains("stopContainer app timeout=7"))
         #expect(calls.contains { $0.hasPrefix("removePodSandbox") })
         #expect(try record("gone") == nil)
-        #expect(try record("stays")?.phase == "Running")
+        #expect(try record("stays")?.phase == .running)
     }
 
     @Test func aMissingImageIsErrImagePullAndOtherPodsRun() async throws {
         await controller.apply(desired(Self.pod("nope", image: "example.com/missing:1"), Self.pod("fine")))
         await controller.waitIdle()
         let rec = try #require(try record("nope"))
-        #expect(rec.phase == "Pending")
+        #expect(rec.phase == .pending)
         #expect(rec.containers.first?.reason == "ErrImagePull")
         #expect(rec.containers.first?.message.contains("no registry reachable") == true)
-        #expect(try record("fine")?.phase == "Running")
+        #expect(try record("fine")?.phase == .running)
     }
 
     @Test func aFailedPullBacksOffAsImagePullBackOffWithTheCrashLoopDelays() async throws {
@@ -178,7 +178,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         #expect(calls.filter { $0.hasPrefix("stopContainer") }.count == 1, "\(calls)")
         #expect(!calls.contains { $0.hasPrefix("createContainer") }, "the kept pod is adopted, not restarted")
         #expect(try record("orphan") == nil)
-        #expect(try record("kept")?.phase == "Running")
+        #expect(try record("kept")?.phase == .running)
     }
 
     @Test func aPodPastItsActiveDeadlineIsKilledAndFailed() async throws {
@@ -186,12 +186,12 @@ struct NodeControllerTests: ControllerFixtureTest {
         pod.spec.activeDeadlineSeconds = 30
         await controller.apply(desired(pod))
         await controller.waitIdle()
-        #expect(try record("deadline")?.phase == "Running")
+        #expect(try record("deadline")?.phase == .running)
         _ = await runtime.takeCalls()
         clock.advance(seconds: 31)
         await sync()
         let rec = try #require(try record("deadline"))
-        #expect(rec.phase == "Failed")
+        #expect(rec.phase == .failed)
         #expect(rec.reason == "DeadlineExceeded")
         let calls = await runtime.takeCalls()
         #expect(calls.contains("stopContainer app timeout=7"))
@@ -207,13 +207,13 @@ struct NodeControllerTests: ControllerFixtureTest {
         await controller.apply(desired(pod))
         await controller.waitIdle()
         #expect(await runtime.takeCalls() == ["runPodSandbox init", "createContainer setup restart=0", "startContainer setup"])
-        #expect(try record("init")?.phase == "Pending")
+        #expect(try record("init")?.phase == .pending)
         let running = try #require(await runtime.running("setup"))
         await runtime.exit(running.id, code: 0)
         await sync()
         #expect(await runtime.takeCalls() == ["createContainer app restart=0", "startContainer app"])
         let rec = try #require(try record("init"))
-        #expect(rec.phase == "Running")
+        #expect(rec.phase == .running)
         #expect(rec.containers.map(\.isInit) == [true, false])
         #expect(rec.containers.first?.reason == "Completed")
     }
@@ -236,7 +236,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         await controller.waitIdle()
         #expect(await eventually { await runtime.execCount >= 1 })
         #expect(try await eventually { try record("ready")?.containers.first.map { !$0.ready && $0.state == .running } ?? false })
-        #expect(try record("ready")?.phase == "Running")
+        #expect(try record("ready")?.phase == .running)
 
         await runtime.setExitCode("ready-check", 0)
         clock.advance(seconds: 5)
@@ -284,7 +284,7 @@ struct NodeControllerTests: ControllerFixtureTest {
         await controller.apply(desired(pod))
         await controller.waitIdle()
         #expect(await runtime.execCount == 1, "postStart ran")
-        #expect(try record("hooks")?.phase == "Running")
+        #expect(try record("hooks")?.phase == .running)
         await controller.apply(desired())
         await controller.waitIdle()
         #expect(await runtime.execCount == 2, "preStop ran before the stop")

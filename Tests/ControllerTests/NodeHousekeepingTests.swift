@@ -25,7 +25,7 @@ extension NodeControllerTests {
         state.pods[pod.metadata.uid]?.objects = PodConfigObjects(configMaps: ["settings": cm])
         await controller.apply(state)
         await controller.waitIdle()
-        #expect(try record("env-demo")?.phase == "Running")
+        #expect(try record("env-demo")?.phase == .running)
         #expect(await runtime.createdEnvs["app"] == [KeyValue(key: "MODE", value: "fast")])
         let events = try store.events(podUID: pod.metadata.uid)
         #expect(events.contains { $0.reason == "InvalidEnvironmentVariableNames" && $0.message.contains("Keys [not valid]") })
@@ -50,7 +50,7 @@ extension NodeControllerTests {
         await controller.waitIdle()
         await runtime.setVolumeUsage(["scratch": 1 << 20])
         await sync()
-        #expect(try record("hog")?.phase == "Running", "at the limit is not over it")
+        #expect(try record("hog")?.phase == .running, "at the limit is not over it")
         _ = await runtime.takeCalls()
 
         await runtime.setVolumeUsage(["scratch": (1 << 20) + 4096])
@@ -61,9 +61,9 @@ extension NodeControllerTests {
         let calls = await runtime.takeCalls()
         #expect(calls.filter { $0.hasPrefix("stopContainer") }.count == 1 && calls.filter { $0.hasPrefix("stopPodSandbox") }.count == 1,
                 "only the pod over its limit is stopped: \(calls)")
-        #expect(try record("small")?.phase == "Running")
+        #expect(try record("small")?.phase == .running)
         let evicted = try #require(try record("hog"))
-        #expect(evicted.phase == "Failed" && evicted.reason == "Evicted")
+        #expect(evicted.phase == .failed && evicted.reason == "Evicted")
         #expect(evicted.message == "Usage of EmptyDir volume \"scratch\" exceeds the limit \"1Mi\".")
         #expect(try store.events(podUID: pod.metadata.uid).contains { $0.reason == "Evicted" && $0.message == evicted.message })
 
@@ -85,7 +85,7 @@ extension NodeControllerTests {
         await restarted.apply(edited)
         await restarted.waitIdle()
         #expect(await runtime.takeCalls().contains("runPodSandbox hog"))
-        #expect(try record("hog")?.phase == "Running" && (try record("hog")?.reason ?? "") == "")
+        #expect(try record("hog")?.phase == .running && (try record("hog")?.reason ?? "") == "")
     }
 }
 
@@ -110,7 +110,7 @@ extension NodeControllerTests {
         #expect(events.contains { $0.reason == "FailedCheckPodSandBoxNetwork" && $0.message.hasSuffix("failed to find host interface veth1") })
         #expect(events.contains { $0.reason == "SandboxChanged" })
         let web = try #require(try record("web"))
-        #expect(web.phase == "Running" && web.containers.first?.restartCount == 1)
+        #expect(web.phase == .running && web.containers.first?.restartCount == 1)
 
         // After a daemon restart, the adopted sandboxes get the thorough CHECK once.
         _ = await runtime.takeNetworkChecks()

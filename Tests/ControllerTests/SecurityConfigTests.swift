@@ -127,7 +127,7 @@ extension NodeControllerTests {
         await controller.waitIdle()
         let created = await runtime.createdSecurity
         #expect(created["app"]?.noNewPrivs == true && created["app"]?.runAsUser == 1000)
-        #expect(try record("locked")?.phase == "Running")
+        #expect(try record("locked")?.phase == .running)
         let refused = try #require(try record("root-image")?.containers.first)
         #expect(refused.reason == "CreateContainerConfigError")
         #expect(refused.message.contains("container has runAsNonRoot and image will run as root"), "\(refused.message)")

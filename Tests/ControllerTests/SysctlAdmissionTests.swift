@@ -80,12 +80,12 @@ extension NodeControllerTests {
         let calls = await runtime.takeCalls()
         #expect(!calls.contains("runPodSandbox tuned") && calls.contains("runPodSandbox ok") && calls.contains("runPodSandbox plain"), "\(calls)")
         let record = try #require(try record("tuned"))
-        #expect(record.phase == "Failed" && record.reason == "SysctlForbidden")
+        #expect(record.phase == .failed && record.reason == "SysctlForbidden")
         #expect(record.message == "forbidden sysctl: \"kernel.msgmax\" not allowlisted")
         #expect(record.containers.allSatisfy { $0.reason.isEmpty }, "no container reason hides the pod's")
         let events = try store.events(podUID: refused.metadata.uid).filter { $0.reason == "SysctlForbidden" }
         #expect(events.count == 1 && events.first?.type == "Warning" && events.first?.message == record.message)
-        #expect(try self.record("ok")?.phase == "Running" && self.record("plain")?.phase == "Running")
+        #expect(try self.record("ok")?.phase == .running && self.record("plain")?.phase == .running)
 
         // The node opting in (allowed-unsafe-sysctls) admits it.
         var builder = RuntimeConfigBuilder(podLogDir: "\(dir)/logs", node: ControllerFixture.node)
@@ -95,6 +95,6 @@ extension NodeControllerTests {
         await optedIn.apply(desired(refused, tuned, Self.pod("plain")))
         await optedIn.waitIdle()
         #expect(await runtime.takeCalls().contains("runPodSandbox tuned"))
-        #expect(try self.record("tuned")?.phase == "Running")
+        #expect(try self.record("tuned")?.phase == .running)
     }
 }

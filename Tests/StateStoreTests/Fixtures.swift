@@ -18,7 +18,7 @@ final class TempDir {
 
 func samplePod(_ name: String, namespace: String = "default") -> PodRecord {
     var pod = PodRecord(uid: "uid-\(namespace)-\(name)", namespace: namespace, name: name,
-                        manifestPath: "/etc/swkube/pods/\(name).yaml", phase: "Running", createdAt: 1_000)
+                        manifestPath: "/etc/swkube/pods/\(name).yaml", phase: .running, createdAt: 1_000)
     pod.podIP = "10.88.0.2"
     pod.startTime = 2_000
     pod.specJSON = #"{"spec":{"containers":[{"name":"app","image":"busybox"}]}}"#

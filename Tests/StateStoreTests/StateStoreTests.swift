@@ -20,7 +20,7 @@ import Testing
         var pod = samplePod("web")
         try store.upsertPod(pod)
         pod.containers.removeLast()
-        pod.phase = "Failed"
+        pod.phase = .failed
         try store.upsertPod(pod)
         #expect(try store.pods() == [pod])
         #expect(try rowCount(store, "containers") == 2)
@@ -64,7 +64,7 @@ import Testing
         let before = samplePod("web")
         try store.upsertPod(before)
         var broken = before
-        broken.phase = "Failed"
+        broken.phase = .failed
         broken.containers.append(broken.containers[1])  // duplicate container name
         #expect(throws: SwkError.self) { try store.upsertPod(broken) }
         #expect(try store.pods() == [before])

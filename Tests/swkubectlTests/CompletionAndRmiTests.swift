@@ -50,7 +50,7 @@ import Testing
         let store = try StateStore(path: node.paths.statePath)
         var c = ContainerRecord(name: "app", image: "localhost/swkube-demo:1.0", state: .running)
         c.imageID = image.id
-        try store.upsertPod(FixtureNode.pod("user", phase: "Running", age: minute, [c]))
+        try store.upsertPod(FixtureNode.pod("user", phase: .running, age: minute, [c]))
         #expect(node.run("rmi", "localhost/swkube-demo:1.0") == Output(
             stderr: "error: image localhost/swkube-demo:1.0 is in use by pod default/user (container app): delete the pod first\n", exitCode: 1))
         #expect(node.run("rmi", String(image.id.dropFirst(7).prefix(12))).exitCode == 1)

@@ -45,7 +45,7 @@ private final class RunningContainer {
         let store = try StateStore(path: node.paths.statePath)
         var c = ContainerRecord(name: "main", image: "busybox", state: .running)
         c.containerID = id
-        try store.upsertPod(FixtureNode.pod("box", phase: "Running", age: minute, [c]))
+        try store.upsertPod(FixtureNode.pod("box", phase: .running, age: minute, [c]))
     }
 
     deinit {

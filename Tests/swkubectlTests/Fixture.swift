@@ -43,7 +43,7 @@ final class FixtureNode {
         Swkubectl.execute(["--root-dir", root] + args, fixedContext(daemonAlive: daemonAlive))
     }
 
-    static func pod(_ name: String, ns: String = "default", phase: String, age: Int64,
+    static func pod(_ name: String, ns: String = "default", phase: PodPhase, age: Int64,
                     _ containers: [ContainerRecord], spec: String? = nil) -> PodRecord {
         var p = PodRecord(uid: "\(ns)-\(name)-uid", namespace: ns, name: name,
                           manifestPath: "/etc/swkube/pods/\(name).yaml", phase: phase, createdAt: now - age)
@@ -90,31 +90,31 @@ final class FixtureNode {
         web.startedAt = now - 5 * minute
         web.imageID = "sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741"
         web.containerID = "5d2a6f0c1b3e"
-        var webPod = pod("web", phase: "Running", age: 3 * hour + 20 * minute, [web], spec: webSpec)
+        var webPod = pod("web", phase: .running, age: 3 * hour + 20 * minute, [web], spec: webSpec)
         webPod.podIP = "10.88.0.2"
         webPod.startTime = now - 3 * hour
 
         var setup = container("setup", .running)
         setup.isInit = true
-        var initPod = pod("init", phase: "Pending", age: 45 * second, [setup, container("app", .waiting, reason: "PodInitializing")])
+        var initPod = pod("init", phase: .pending, age: 45 * second, [setup, container("app", .waiting, reason: "PodInitializing")])
         initPod.specJSON = #"{"spec":{"initContainers":[{"name":"setup","image":"busybox:1.36"}],"containers":[{"name":"app","image":"busybox:1.36"}]}}"#
 
-        var broken = pod("broken", phase: "Pending", age: 2 * 24 * hour + 3 * hour, [])
+        var broken = pod("broken", phase: .pending, age: 2 * 24 * hour + 3 * hour, [])
         broken.reason = "InvalidManifest"
         broken.message = "spec.containers[0].image: required"
 
         return [
             webPod,
-            pod("crash", phase: "Running", age: 12 * minute,
+            pod("crash", phase: .running, age: 12 * minute,
                 [container("loop", .waiting, reason: "CrashLoopBackOff", restarts: 5, lastFinishedAgo: 30 * second)]),
-            pod("creating", phase: "Pending", age: 3 * second, [container("app", .waiting, reason: "ContainerCreating")]),
-            pod("done", phase: "Succeeded", age: 8 * 24 * hour, [container("job", .terminated, reason: "Completed")]),
-            pod("failed", phase: "Failed", age: 3 * minute + 2 * second, [container("job", .terminated, reason: "Error", exit: 1)]),
-            pod("oom", phase: "Running", age: 5 * hour,
+            pod("creating", phase: .pending, age: 3 * second, [container("app", .waiting, reason: "ContainerCreating")]),
+            pod("done", phase: .succeeded, age: 8 * 24 * hour, [container("job", .terminated, reason: "Completed")]),
+            pod("failed", phase: .failed, age: 3 * minute + 2 * second, [container("job", .terminated, reason: "Error", exit: 1)]),
+            pod("oom", phase: .running, age: 5 * hour,
                 [container("hog", .terminated, reason: "OOMKilled", exit: 137, restarts: 1, lastFinishedAgo: 2 * hour)]),
             initPod,
             broken,
-            pod("agent", ns: "kube-system", phase: "Running", age: 400 * 24 * hour,
+            pod("agent", ns: "kube-system", phase: .running, age: 400 * 24 * hour,
                 [container("main", .running, ready: true), container("sidecar", .running)]),
         ]
     }

@@ -77,7 +77,7 @@ import Testing
 
     @Test(arguments: cases)
     func derive(_ c: (String, String, String, [C], String, String, String)) {
-        var pod = PodRecord(uid: "u", namespace: "default", name: "p", manifestPath: "/m", phase: c.1, createdAt: 1)
+        var pod = PodRecord(uid: "u", namespace: "default", name: "p", manifestPath: "/m", phase: PodPhase(rawValue: c.1) ?? .unknown, createdAt: 1)
         pod.reason = c.2
         pod.containers = c.3
         let s = PodSummary(pod, now: now)

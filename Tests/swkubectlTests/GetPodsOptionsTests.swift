@@ -48,7 +48,7 @@ import Testing
             },
             {
                 let store = try StateStore(path: path)
-                try store.upsertPod(FixtureNode.pod("new", ns: "kube-system", phase: "Pending", age: 0,
+                try store.upsertPod(FixtureNode.pod("new", ns: "kube-system", phase: .pending, age: 0,
                                                     [FixtureNode.container("c", .waiting, reason: "ContainerCreating")]))
             },
             { try StateStore(path: path).deletePod(uid: "kube-system-agent-uid") },

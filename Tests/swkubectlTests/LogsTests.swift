@@ -95,7 +95,7 @@ private func record(_ secondsAgo: Int64, _ text: String, _ stream: String = "std
             stderr: "Error from server (BadRequest): container \"app\" in pod \"init\" is waiting to start: PodInitializing\n", exitCode: 1))
         var setup = ContainerRecord(name: "setup", image: "busybox", state: .terminated)
         setup.isInit = true
-        var pod = FixtureNode.pod("two", phase: "Running", age: 0, [setup, FixtureNode.container("a", .running), FixtureNode.container("b", .running)])
+        var pod = FixtureNode.pod("two", phase: .running, age: 0, [setup, FixtureNode.container("a", .running), FixtureNode.container("b", .running)])
         #expect(throws: Never.self) {
             guard case .failure(let e) = chooseContainer(pod, nil) else { throw SwkError(.internal, "chose one") }
             #expect(e.message == "error: a container name must be specified for pod two, choose one of: [a b] or one of the init containers: [setup]\n")
