@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Every manifest in manifests/examples/ on one live node, each checked for the outcome its
 /// comment promises.

@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// `swkubectl exec` without `-t` and the `swkube` reader group, on a live node (issue 11).
 @Suite(.serialized, .enabled(if: NodeHarness.isRoot && FS.exists("/usr/bin/setpriv"),

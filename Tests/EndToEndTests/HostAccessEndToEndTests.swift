@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Issue 11 items 2–4 on a live node, tried as the attacker would: what a container makes or is
 /// given must stay out of reach of the host's other users (checked as uid 65534 through

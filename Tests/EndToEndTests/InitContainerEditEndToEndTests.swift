@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Editing an init container while it runs replaces it: the old instance is killed first, so the
 /// pod never runs two of them (kubelet's order).

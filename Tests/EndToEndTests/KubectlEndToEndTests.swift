@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// swkubectl against a live node: apply → get → logs → exec → top → describe → delete. The CLI
 /// gets only `--root-dir` and `--pod-manifest-path`: the log directory, run directory and runtime

@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The foundation slice end to end, as root with real containers: manifest in, container out,
 /// `swkubectl get pods` says so. Each test runs its own node in its own temp directories.

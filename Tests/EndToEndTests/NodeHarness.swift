@@ -162,23 +162,3 @@ func mounts(under prefix: String) -> [String] {
         return point.hasPrefix(prefix) ? point : nil
     }
 }
-
-
-/// Polls `condition` until it holds or `seconds` pass: end-to-end tests wait on another
-/// process's state this way (bounded, never a fixed sleep standing in for an event).
-@discardableResult
-func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-        if try condition() { return true }
-        var ts = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-        nanosleep(&ts, nil)
-    }
-    return try condition()
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The kubelet + containerd behaviours swkube lacked (issue 11, item 7), seen from inside the
 /// containers, with swkube-runc and with Debian's runc as the node's OCI runtime.

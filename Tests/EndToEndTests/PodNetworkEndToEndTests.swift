@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// Issue 5's pod networking and volumes through the whole node: manifests with a ConfigMap, an
 /// emptyDir in memory and a hostPort; pods reach each other over their IPs from `get pods -o wide`.

@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// `pod-security: baseline` on a live node: a privileged pod is reported at its field and never
 /// started, `swkubectl apply` refuses it the same way, and a compliant pod beside it runs.

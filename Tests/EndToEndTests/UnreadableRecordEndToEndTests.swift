@@ -1,6 +1,7 @@
 import Glibc
 import SwkSupport
 import Testing
+import TestSupport
 
 /// A running container whose record is damaged while the daemon is down: after the restart it is
 /// reported (logged, an event, state unknown), its old process killed and the container replaced

@@ -71,12 +71,7 @@ final class Fixture {
 
     /// Polls (bounded) until `condition` holds; for external processes reaching a state.
     func eventually(_ condition: () -> Bool) -> Bool {
-        for _ in 0..<5000 {
-            if condition() { return true }
-            var ts = timespec(tv_sec: 0, tv_nsec: 2_000_000)
-            nanosleep(&ts, nil)
-        }
-        return condition()
+        waitUntil(seconds: 10, pause: 0.002, condition)
     }
 
     /// Directories the container's cgroup would occupy on this host.
