@@ -24,18 +24,32 @@ struct UnreadableRecordEndToEndTests {
         """
     }
 
-    @Test func aContainerWhoseRecordIsUnreadableAfterARestartIsKilledAndReplacedOnce() throws {
-        let node = try NodeHarness()
-        defer { node.shutdown() }
+    /// Starts the node and the pod; returns its command line and its process. The distinctive
+    /// duration lets the host's process table tell the instances apart.
+    static func runDamagedPod(_ node: NodeHarness, sleep seconds: Int) throws -> (String, pid_t) {
         try node.start()
-        // A distinctive duration, so the host's process table tells the instances apart.
-        let command = "sleep 7772001"
-        try node.write("damaged.yaml", Self.pod(sleep: 7_772_001))
+        let command = "sleep \(seconds)"
+        try node.write("damaged.yaml", pod(sleep: seconds))
         #expect(try waitUntil(seconds: 30) {
             let running = try node.status("damaged") == "Running"
             return running && processes(running: command).count == 1
         }, "\(node.daemonLog)")
-        let old = try #require(processes(running: command).first)
+        return (command, try #require(processes(running: command).first))
+    }
+
+    /// Exactly one new instance runs, and the old one is gone (killed, not left beside it).
+    static func expectReplaced(_ old: pid_t, running command: String, _ node: NodeHarness) throws {
+        #expect(try waitUntil(seconds: 30) {
+            let now = processes(running: command)
+            return now.count == 1 && now != [old]
+        }, "\(node.daemonLog)")
+        #expect(!processes(running: command).contains(old), "the old instance must be killed, not left beside the new one")
+    }
+
+    @Test func aContainerWhoseRecordIsUnreadableAfterARestartIsKilledAndReplacedOnce() throws {
+        let node = try NodeHarness()
+        defer { node.shutdown() }
+        let (command, old) = try Self.runDamagedPod(node, sleep: 7_772_001)
         let ids = try FS.list("\(node.run)/containers")
         try #require(ids.count == 1)
         let id = ids[0]
@@ -46,11 +60,7 @@ struct UnreadableRecordEndToEndTests {
         #expect(processes(running: command) == [old], "the container outlives the daemon")
         try node.start()
 
-        #expect(try waitUntil(seconds: 30) {
-            let now = processes(running: command)
-            return now.count == 1 && now != [old]
-        }, "\(node.daemonLog)")
-        #expect(!processes(running: command).contains(old), "the old instance must be killed, not left beside the new one")
+        try Self.expectReplaced(old, running: command, node)
         #expect(processes(running: command).count == 1)
         // Nothing forgotten: the damaged container's directory is cleaned up, one container remains.
         #expect(try waitUntil(seconds: 10) { (try FS.list("\(node.run)/containers")).count == 1 })
@@ -65,14 +75,7 @@ struct UnreadableRecordEndToEndTests {
     @Test func aSandboxWhoseRecordIsUnreadableAfterARestartIsReplacedWithItsContainer() throws {
         let node = try NodeHarness()
         defer { node.shutdown() }
-        try node.start()
-        let command = "sleep 7772002"
-        try node.write("damaged.yaml", Self.pod(sleep: 7_772_002))
-        #expect(try waitUntil(seconds: 30) {
-            let running = try node.status("damaged") == "Running"
-            return running && processes(running: command).count == 1
-        }, "\(node.daemonLog)")
-        let old = try #require(processes(running: command).first)
+        let (command, old) = try Self.runDamagedPod(node, sleep: 7_772_002)
         let sandboxes = try FS.list("\(node.run)/sandboxes")
         try #require(sandboxes.count == 1)
         let sandbox = sandboxes[0]
@@ -83,11 +86,7 @@ struct UnreadableRecordEndToEndTests {
         try node.start()
 
         // NOTREADY, so the pod is killed and re-created: one new sandbox, one new instance.
-        #expect(try waitUntil(seconds: 30) {
-            let now = processes(running: command)
-            return now.count == 1 && now != [old]
-        }, "\(node.daemonLog)")
-        #expect(!processes(running: command).contains(old), "the old instance must be killed, not left beside the new one")
+        try Self.expectReplaced(old, running: command, node)
         #expect(try waitUntil(seconds: 10) { (try FS.list("\(node.run)/sandboxes")).count == 1 })
         #expect(!FS.exists("\(node.run)/sandboxes/\(sandbox)"))
         #expect(mounts(under: "\(node.run)/sandboxes/\(sandbox)").isEmpty, "its namespaces and /dev/shm are released")
