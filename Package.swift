@@ -145,8 +145,8 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["SwkSupport", "OCI", "TestSupport"]),
         .testTarget(name: "ArchitectureTests", dependencies: ["SwkSupport", "TestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["ContainerLog", "SwkSupport", "TestSupport"]),
-        // What the test targets share: temp directories, polling.
-        .target(name: "TestSupport", dependencies: ["SwkSupport", "CSwkSys"], path: "Tests/TestSupport"),
+        // What the test targets share: temp directories, the recording fake CRI runtime, the test clock.
+        .target(name: "TestSupport", dependencies: ["CRI", "SwkSupport", "CSwkSys"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -45,3 +45,12 @@ extension ControllerFixtureTest {
     var controller: NodeController { fixture.controller }
     var dir: String { fixture.dir }
 }
+
+/// Yields (never sleeps) until `condition` holds, a bounded number of times.
+func eventually(_ condition: () async throws -> Bool) async rethrows -> Bool {
+    for _ in 0..<20_000 {
+        if try await condition() { return true }
+        await Task.yield()
+    }
+    return try await condition()
+}

@@ -6,6 +6,7 @@ import Logging
 import StateStore
 import SwkSupport
 import Testing
+import TestSupport
 
 /// The controller against the recording fake runtime and a real state database: what it asks
 /// the runtime to do, and what it records, as containers start, crash and go away.

@@ -3,6 +3,7 @@ import Controller
 import KubeAPI
 import StateStore
 import Testing
+import TestSupport
 
 // The controller's newer duties against the fake runtime: env from the directory's objects,
 // emptyDir eviction, and CNI CHECK of running sandboxes.

@@ -6,6 +6,7 @@ import Logging
 import StateStore
 import SwkSupport
 import Testing
+import TestSupport
 
 /// preStop hooks run through ExecSync before StopContainer, also when the manifest is gone.
 struct PreStopTests: ControllerFixtureTest {

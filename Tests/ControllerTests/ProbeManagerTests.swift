@@ -4,6 +4,7 @@ import KubeAPI
 import Logging
 import StateStore
 import Testing
+import TestSupport
 
 /// The probe manager against the fake runtime: a worker per running probed container, stopped
 /// when the container stops or the pod goes, and result changes reported to the pod workers.

@@ -5,6 +5,7 @@ import Logging
 import StateStore
 import SwkSupport
 import Testing
+import TestSupport
 
 /// kubelet's sysctl admission: the safe set, the node's allowed unsafe patterns, the host
 /// namespace rules, and kubelet's SysctlForbidden wording.
