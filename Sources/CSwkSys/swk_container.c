@@ -180,6 +180,9 @@ static int run_hook(const struct swk_hook *h, const char *state, size_t len) {
     if (pid < 0) { int e = errno; close(p[0]); close(p[1]); return e; }
     if (pid == 0) {
         if (dup2(p[0], 0) < 0) _exit(126);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execve(h->path, (char *const *)h->argv, (char *const *)h->envp);
         _exit(127);
     }
@@ -501,6 +504,11 @@ static int child_main(void *arg) {
         (void)!write(2, msg, sizeof msg - 1);
         _exit(1);
     }
+    // The runtime blocks the signals it relays; the process starts with none blocked. A signal
+    // sent meanwhile is delivered here (runc's init does the same).
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     execve(path, (char *const *)s->argv, (char *const *)s->envp);
     if (s->fifo_fd < 0) fail(s, "exec", path);
     const char msg[] = "swkube-runc: exec failed\n";

@@ -46,6 +46,10 @@ enum ExecCommand {
         }
         defer { if launch.consoleFD >= 0 { close(launch.consoleFD) } }
         let cgroup = record.cgroup(host)
+        // Blocked before the clone (the child unblocks them before its execve): a signal that comes
+        // while the process starts is relayed, not fatal to us.
+        let signals = ForwardedSignals.block()
+        defer { signals.restore() }
         let pid = try Launcher.start(launch) { pid throws(SwkError) in
             try Cgroups.add(cgroup, pid: pid)
             if let adj = launch.process.oomScoreAdj { try ProcessPlan.setOOMScoreAdj(pid: pid, adj) }
@@ -53,7 +57,7 @@ enum ExecCommand {
         if let pidFile = a.value("pid-file") { try FS.writeAtomic(FS.absolute(pidFile), String(pid)) }
         if a.has("detach") { return 0 }
         // As runc's exec: our signals go on to the process (swkubectl sends them to us only).
-        return Spawn.exitCode(fromWaitStatus: try RunCommand.forwardSignalsUntilExit(pid))
+        return Spawn.exitCode(fromWaitStatus: try signals.relayUntilExit(pid))
     }
 
     private static func processSpec(_ a: Arguments, base: Process?, rootfs: String) throws(SwkError) -> Process {

@@ -14,6 +14,9 @@ enum RunCommand {
         let id = try requirePositional(a, ["container id"], command: "run")[0]
         let options = try CreateCommand.Options(a)
         let detach = a.has("detach")
+        // Blocked before the init is cloned: a signal that comes while it starts is relayed, not fatal to us.
+        let signals = ForwardedSignals.block()
+        defer { signals.restore() }
         let record = try CreateCommand.create(id: id, options: options, ctx)
         let dir = try ctx.dir(id)
         if !detach && record.config.process?.terminal == true && options.consoleSocket == nil {
@@ -27,30 +30,8 @@ enum RunCommand {
             throw error
         }
         if detach { return 0 }
-        let status = try forwardSignalsUntilExit(record.pid)
+        let status = try signals.relayUntilExit(record.pid)
         if !a.has("keep") { try DeleteCommand.delete(dir, force: true, log: ctx.log, known: record) }
         return Spawn.exitCode(fromWaitStatus: status)
-    }
-
-    static let forwarded: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM]
-
-    /// Relays the signals we receive to the container's init until it exits (as runc does), with
-    /// sigwaitinfo on blocked signals: no handlers, nothing asynchronous. Returns the wait status.
-    static func forwardSignalsUntilExit(_ pid: pid_t) throws(SwkError) -> Int32 {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for sig in forwarded + [SIGCHLD] { sigaddset(&set, sig) }
-        var old = sigset_t()
-        sigprocmask(SIG_BLOCK, &set, &old)
-        defer { sigprocmask(SIG_SETMASK, &old, nil) }
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { return status }
-            if r < 0 && errno != EINTR { throw .errno("wait for process \(pid)") }
-            var info = siginfo_t()
-            let sig = sigwaitinfo(&set, &info)
-            if sig > 0 && sig != SIGCHLD { kill(pid, sig) }
-        }
     }
 }
