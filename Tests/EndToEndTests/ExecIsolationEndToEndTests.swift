@@ -168,7 +168,11 @@ struct ExecIsolationEndToEndTests {
         try node.write("talker.yaml", NodeEndToEndTests.podYAML("talker", script: "echo hello; exec sleep 1000"))
         #expect(try waitUntil(seconds: 30) { node.logLines("talker", container: "main").contains("hello") }, "\(node.daemonLog)")
 
-        let kubectl = ["\(NodeHarness.binDir)/swkubectl", "--root-dir", node.root]
+        // A copy beside the node's 0755 test directory: the build directory of the checkout may be
+        // out of the unprivileged user's reach (a clone under a 0700 temp directory).
+        let cli = "\(node.dir)/swkubectl"
+        try FS.writeAtomic(cli, try FS.readBytes("\(NodeHarness.binDir)/swkubectl"), mode: 0o755)
+        let kubectl = [cli, "--root-dir", node.root]
         let member = try HostAccessEndToEndTests.asNobody(kubectl + ["get", "pods"], groups: [gid])
         #expect(member.status == 0 && member.stdout.contains("talker"), "\(member)")
         let logs = try HostAccessEndToEndTests.asNobody(kubectl + ["logs", "talker"], groups: [gid])
